@@ -1,0 +1,49 @@
+# Quick start: `make run` (index + bot, or a local chat without a Discord token) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+PIP_QUIET := --quiet --disable-pip-version-check
+
+.PHONY: run test lint bench eval ingest clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "Installing talentbot into $(VENV) (first run only) ..."
+	@$(PY) -m pip install $(PIP_QUIET) --upgrade pip
+	@$(PY) -m pip install $(PIP_QUIET) -c constraints.txt -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+run: $(STAMP)
+	@$(VENV)/bin/talentbot run
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+eval: $(STAMP)
+	$(VENV)/bin/talentbot eval ../shared/eval/dev.yaml
+
+ingest: $(STAMP)
+	$(VENV)/bin/talentbot ingest
+
+# The peer baseline (sentence-transformers on torch) lives in its own environment so
+# torch's threads never share a process with onnxruntime's.
+BENCH_VENV := .venv-bench
+$(BENCH_VENV)/.installed: pyproject.toml constraints.txt
+	@test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	@$(BENCH_VENV)/bin/python -m pip install $(PIP_QUIET) torch==2.13.0
+	@$(BENCH_VENV)/bin/python -m pip install $(PIP_QUIET) -c constraints.txt -e '.[bench]'
+	@touch $@
+
+bench: $(STAMP) $(BENCH_VENV)/.installed
+	@mkdir -p bench-results
+	TALENTBOT_BASELINE_PYTHON=$(BENCH_VENV)/bin/python $(VENV)/bin/talentbot bench --json \
+		| tee bench-results/bench.json
+
+clean:
+	rm -rf $(VENV) $(BENCH_VENV) data bench-results

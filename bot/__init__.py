@@ -1,0 +1,1 @@
+"""talentbot's faces: the Discord bot and the command line. Both are thin over `index`."""

@@ -1,0 +1,291 @@
+"""The `talentbot` command line: ingest, ask, company, chat, eval, bench, run.
+
+Errors end as one line on stderr and a non-zero exit, never a traceback: domain errors
+carry their own message; anything unexpected is logged with an error id.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from index.errors import TalentbotError
+
+if TYPE_CHECKING:
+    from index.engine import Engine
+    from index.types import Answer, CompanySummary, IngestReport
+
+log = logging.getLogger("talentbot")
+EXIT_ERROR = 2
+EXIT_SKIPPED = 3
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=os.environ.get("TALENTBOT_LOG_LEVEL", "WARNING").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    try:
+        return int(args.func(args) or 0)
+    except TalentbotError as exc:
+        print(f"talentbot: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception:  # the one place that turns bugs into a short message
+        error_id = uuid.uuid4().hex[:8]
+        log.exception("unexpected error %s", error_id)
+        print(
+            f"talentbot: something went wrong (error {error_id}); run with "
+            "TALENTBOT_LOG_LEVEL=DEBUG for details.",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="talentbot", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("ingest", help="index the corpus (or the given files)")
+    s.add_argument("paths", nargs="*", type=Path)
+    s.add_argument("--rebuild", action="store_true", help="drop the index and build it anew")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_ingest)
+
+    s = sub.add_parser("ask", help="answer one question with citations")
+    s.add_argument("question", nargs="+")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_ask)
+
+    s = sub.add_parser("company", help="who joined and left a company")
+    s.add_argument("name", nargs="+")
+    s.add_argument("--lang", choices=["en", "fr"], default="en", help="language of the summary")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_company)
+
+    s = sub.add_parser("chat", help="interactive local chat (one question per line)")
+    s.set_defaults(func=cmd_chat)
+
+    s = sub.add_parser("run", help="the Discord bot if DISCORD_TOKEN is set, else chat")
+    s.set_defaults(func=cmd_run)
+
+    s = sub.add_parser("eval", help="score the engine on an evaluation file")
+    s.add_argument("file", type=Path)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_eval)
+
+    s = sub.add_parser("bench", help="measure ingest, latency, start-up and memory")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--quick", action="store_true", help="seed corpus only, no baseline")
+    s.add_argument("--articles", type=int, default=2_000)
+    s.set_defaults(func=cmd_bench)
+    return p
+
+
+# -- engine access ------------------------------------------------------------------------
+def _engine() -> Engine:
+    from index.engine import Engine
+    from index.settings import load_engine_settings
+
+    return Engine(load_engine_settings())
+
+
+def _ready_engine() -> Engine:
+    """An engine with an index: built from the corpus first if there is none."""
+    engine = _engine()
+    if not engine.has_index():
+        print(f"Building the index from {engine.settings.corpus_dir} ...", file=sys.stderr)
+        report = _ingest_with_progress(engine, None, rebuild=False)
+        _print_skips(report, sys.stderr)
+    return engine
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    with Progress(
+        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _ingest_with_progress(
+    engine: Engine, paths: Sequence[Path] | None, rebuild: bool
+) -> IngestReport:
+    with _progress("Indexing articles") as update:
+        return engine.ingest(paths, rebuild=rebuild, progress=update)
+
+
+# -- commands -----------------------------------------------------------------------------
+def cmd_ingest(args: argparse.Namespace) -> int:
+    engine = _engine()
+    report = _ingest_with_progress(engine, args.paths or None, args.rebuild)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(
+            f"{report.articles_seen} articles: {report.articles_added} added, "
+            f"{report.articles_updated} updated, {report.articles_removed} removed, "
+            f"{report.articles_unchanged} unchanged; {report.embedded_chunks} chunks embedded "
+            f"in {report.seconds:.1f} s."
+        )
+        _print_skips(report, sys.stdout)
+    return EXIT_SKIPPED if report.skipped else 0
+
+
+def _print_skips(report: IngestReport, out: TextIO) -> None:
+    for item in report.skipped:
+        print(f"skipped {item.path}: {item.reason}", file=out)
+    for item in report.duplicates:
+        print(f"not indexed twice: {item.path}: {item.reason}", file=out)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    answer = _ready_engine().ask(" ".join(args.question))
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(render_answer(answer))
+    return 0
+
+
+def cmd_company(args: argparse.Namespace) -> int:
+    name = " ".join(args.name)
+    summary = _ready_engine().company(name, args.lang)
+    if args.json:
+        print(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(render_company(summary))
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    engine = _ready_engine()
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print("Ask about AI talent moves (English or French). Ctrl-D to quit.")
+    previous: list[str] = []
+    while True:
+        try:
+            line = input("> " if interactive else "")
+        except EOFError:
+            if interactive:
+                print()
+            return 0
+        question = line.strip()
+        if not question:
+            continue
+        if question.casefold() in {"quit", "exit", ":q"}:
+            return 0
+        try:
+            from index.conversation import is_follow_up
+
+            context = previous[-1:] if is_follow_up(question) else []
+            answer = engine.ask(question, context)
+        except TalentbotError as exc:
+            print(f"talentbot: {exc}")
+            continue
+        previous.append(question)
+        print(render_answer(answer))
+        print()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    if os.environ.get("DISCORD_TOKEN") or _dotenv_has("DISCORD_TOKEN"):
+        try:
+            from bot.app import run_bot
+        except ImportError:
+            print("talentbot: the Discord bot is not available in this version; "
+                  "opening the local chat.", file=sys.stderr)
+        else:
+            return run_bot()
+    return cmd_chat(args)
+
+
+def _dotenv_has(key: str) -> bool:
+    from dotenv import dotenv_values
+
+    return bool(dotenv_values(".env").get(key))
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from index.evaluate import evaluate
+
+    if not args.file.is_file():
+        raise TalentbotError(f"{args.file}: no such evaluation file")
+    result = evaluate(_ready_engine(), args.file)
+    data = result.to_dict()
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        print(f"hit@3        {data['hit_at_3']:.1%} of {data['questions']} questions")
+        print(f"fact recall  {data['fact_recall']:.1%} of {result.facts} facts")
+        print(f"abstention   {result.abstained}/{result.unanswerable} unanswerable abstained")
+        print(f"companies    {result.companies_passed}/{result.companies} checks passed")
+        for failure in result.failures:
+            print(f"  - {failure}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from index.bench import run_bench
+
+    results = run_bench(quick=args.quick, articles=args.articles)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        from index.bench import format_table
+
+        print(format_table(results))
+    return 0
+
+
+# -- rendering for a terminal -------------------------------------------------------------
+def _source_line(c: Any) -> str:
+    parts = [c.title]
+    parts += [p for p in (c.outlet, c.published) if p]
+    line = f"[{c.n}] " + ", ".join(parts)
+    return f"{line} <{c.url}>" if c.url else line
+
+
+def render_answer(answer: Answer) -> str:
+    if answer.abstained or not answer.citations:
+        return answer.text
+    lines = [answer.text, "", "Sources:" if answer.language == "en" else "Sources :"]
+    lines += [_source_line(c) for c in answer.citations]
+    return "\n".join(lines)
+
+
+def render_company(summary: CompanySummary) -> str:
+    if not summary.citations:
+        return summary.summary
+    lines = [summary.summary, "", "Sources:"]
+    lines += [_source_line(c) for c in summary.citations]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

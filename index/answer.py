@@ -1,0 +1,305 @@
+"""The offline answerer: it picks the sentences that answer the question and quotes them.
+
+No model writes anything: the answer is the retrieved articles' own sentences, verbatim,
+each with a numbered citation, framed in the question's language. It abstains when the
+evidence is weak or when the question names someone or something no article mentions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from index.keyword import KeywordIndex
+from index.lexicon import translations
+from index.retrieve import ScoredChunk
+from index.text import Sentence, analyze, detect_language, fold, split_sentences, words
+from index.types import Answer, Citation, Language
+
+MIN_SCORE = 0.30  # below this the best sentence does not answer the question
+KEEP_RATIO = 0.72  # further quotes must score this share of the best one
+MAX_QUOTES = 3
+EXPANSION_WEIGHT = 0.6
+CONTEXT_WEIGHT = 0.5
+
+# Capitalised words that are not names: question words, months, titles, acronyms of roles.
+_NOT_NAMES = frozenset(
+    """who what which where when why how whom whose is are was were did does do has have had
+    can could would should will the a an in on at of for and or but according tell give list
+    qui que quoi quel quelle quels quelles où quand pourquoi comment combien est-ce le la les
+    un une des du de en au aux et ou dans chez pour selon est sont a-t-il a-t-elle
+    january february march april may june july august september october november december
+    janvier février mars avril mai juin juillet août septembre octobre novembre décembre
+    monday tuesday wednesday thursday friday saturday sunday i ai ia ceo cto cfo vp pdg phd
+    us usa uk eu""".split()
+)
+_NAME = re.compile(r"(?<![\w'’])[A-ZÀ-ÖØ-Þ][\w]*(?:[-'’][\w]+)*|\b[a-z]+[A-Z]\w*")
+# A sentence that opens on a pronoun (possibly after a short lead-in such as "Selon le WSJ,").
+_ANAPHORA = re.compile(
+    r"^(?:[^,.;:]{0,25},\s*)?(?:c['’]|ce |cela|ces |cette |elle |il |ils |elles |this |that |"
+    r"it |they |these |those |he |she |en effet|ainsi|ce faisant)",
+    re.IGNORECASE,
+)
+
+_NUMBER_WORDS = (
+    r"deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quatorze|vingt|cent|mille|"
+    r"tiers|moitié|quart|dizaine|centaine|milliers?|millions?|milliards?|"
+    r"two|three|four|five|seven|eight|nine|ten|eleven|twelve|hundreds?|thousands?|third|half"
+)
+_MONTHS = (
+    r"janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|"
+    r"january|february|march|april|june|july|august|september|october|november|december"
+)
+_ANSWER_TYPES = {
+    "number": re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE),
+    "date": re.compile(
+        rf"\b(?:19|20)\d\d\b|\b(?:{_MONTHS})\b|\b(?:fin|début|d'ici|dès|since|by)\b",
+        re.IGNORECASE,
+    ),
+    "person": re.compile(r"(?<!^)(?<![.!?] )\b[A-ZÀ-Þ][a-zà-ÿ]+[ -][A-ZÀ-Þ][a-zà-ÿ]+"),
+    "organisation": re.compile(r"(?<!^)\b[A-Z][\w]*[A-Z]\w*|(?<!^)(?<![.!?] )\b[A-Z][a-z]+"),
+}
+_QUESTION_KINDS = [
+    ("number", re.compile(
+        r"\bhow (?:many|much)\b|\bcombien\b|\bwhat (?:share|proportion|percentage|number)\b|"
+        r"\bquelle (?:part|proportion)\b|\bquel (?:pourcentage|nombre)\b", re.IGNORECASE)),
+    ("date", re.compile(
+        r"^\s*(?:when|quand)\b|\bsince when\b|\bdepuis quand\b|\bwhat (?:date|year)\b|"
+        r"\ben quelle année\b|\bà quelle date\b", re.IGNORECASE)),
+    ("person", re.compile(r"^\s*(?:who|whom|qui)\b", re.IGNORECASE)),
+    ("organisation", re.compile(
+        r"^\s*where\b|^\s*où\b|\bwhich (?:company|outlet|firm|lab|media|newspaper|startup)\b|"
+        r"\bquel(?:le)? (?:entreprise|média|société|laboratoire|journal|start-up)\b",
+        re.IGNORECASE)),
+]
+
+_TEXTS = {
+    "en": {
+        "lead": "Here is what my articles say:",
+        "abstain": "I don't find that in my articles.",
+        "abstain_names": "I don't find anything about {names} in my articles.",
+    },
+    "fr": {
+        "lead": "Voici ce que disent mes articles :",
+        "abstain": "Je ne trouve pas cela dans mes articles.",
+        "abstain_names": "Je ne trouve rien sur {names} dans mes articles.",
+    },
+}
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    chunk: ScoredChunk
+    sentence: Sentence  # offsets relative to the chunk text
+    score: float
+
+
+def question_names(question: str) -> list[str]:
+    """Words of the question that look like names (people, companies, labs)."""
+    names = []
+    for match in _NAME.finditer(question):
+        word = re.sub(r"['’]s$", "", match.group())
+        if word.casefold() not in _NOT_NAMES and len(word) > 1:
+            names.append(word)
+    return names
+
+
+def answer_question(
+    question: str,
+    chunks: Sequence[ScoredChunk],
+    keyword: KeywordIndex,
+    context: Sequence[str] = (),
+) -> Answer:
+    language = detect_language(question)
+    names = question_names(question)
+    unknown = [n for n in names if not any(keyword.knows(t) for t in analyze(n))]
+    if unknown:
+        return _abstain(question, language, unknown)
+    entries = _word_weights(question, context, keyword)
+    candidates = _rank(chunks, entries, names, answer_kind(question))
+    if names:
+        # Only articles that name everyone the question names can answer it.
+        articles = {c.chunk.article_id for c in chunks}
+        relevant = {a for a in articles if _mentions_all(a, names, chunks)}
+        candidates = [c for c in candidates if c.chunk.chunk.article_id in relevant]
+    if not candidates or candidates[0].score < MIN_SCORE:
+        return _abstain(question, language, [])
+    best = candidates[0]
+    chosen = [best] + [
+        c for c in candidates[1:] if c.score >= KEEP_RATIO * best.score
+    ][: MAX_QUOTES - 1]
+    citations = tuple(_citation(i + 1, c, chunks) for i, c in enumerate(chosen))
+    lines = [_TEXTS[language]["lead"]]
+    lines += [_quote_line(c.quote, c.n, language) for c in citations]
+    return Answer(
+        question=question,
+        text="\n".join(lines),
+        citations=citations,
+        abstained=False,
+        confidence=min(1.0, best.score),
+        mode="extractive",
+        language=language,
+    )
+
+
+def _word_weights(
+    question: str, context: Sequence[str], keyword: KeywordIndex
+) -> list[tuple[dict[str, float], float]]:
+    """One entry per meaningful word: its index terms (own stems and translations) with
+    their weights, and the word's weight. Grouping by word keeps a word with many
+    translations from counting many times."""
+    entries: list[tuple[dict[str, float], float]] = []
+    sources = [(question, 1.0)] + [(c, CONTEXT_WEIGHT) for c in context]
+    seen: set[str] = set()
+    for text, factor in sources:
+        for word in words(text):
+            own = analyze(word)
+            if not own or word in seen:
+                continue
+            seen.add(word)
+            terms = {t: keyword.idf(t) * factor for t in own}
+            for t in translations(word):
+                terms[t] = max(terms.get(t, 0.0), keyword.idf(t) * factor * EXPANSION_WEIGHT)
+            terms = {t: w for t, w in terms.items() if w > 0}
+            if terms:
+                entries.append((terms, max(terms.values())))
+    return entries
+
+
+def _coverage(entries: list[tuple[dict[str, float], float]], terms: set[str]) -> float:
+    total = sum(weight for _, weight in entries)
+    got = sum(max((w for t, w in ts.items() if t in terms), default=0.0) for ts, _ in entries)
+    return got / total if total else 0.0
+
+
+def _rank(
+    chunks: Sequence[ScoredChunk],
+    entries: list[tuple[dict[str, float], float]],
+    names: list[str],
+    kind: str | None,
+) -> list[_Candidate]:
+    if not entries:
+        return []
+    best_chunk = max((c.score for c in chunks), default=1.0) or 1.0
+    seen: dict[tuple[str, int], _Candidate] = {}
+    for chunk in chunks:
+        sentences = split_sentences(chunk.chunk.text)
+        for i, sentence in enumerate(sentences):
+            if i > 0 and _ANAPHORA.search(sentence.text):
+                # "C'était avant...", "Selon le WSJ, il a reçu..." mean nothing alone: quote
+                # (and judge) them with the sentence before.
+                prev = sentences[i - 1]
+                sentence = Sentence(chunk.chunk.text[prev.start:sentence.end], prev.start)
+            text = sentence.text
+            terms = set(analyze(text))
+            coverage = _coverage(entries, terms)
+            named = (
+                sum(1 for n in names if name_in(n, sentence.text)) / len(names) if names else 1.0
+            )
+            typed = 1.0 if kind and _ANSWER_TYPES[kind].search(text) else 0.0
+            length = min(1.0, len(text.split()) / 8)
+            score = length * (
+                0.6 * coverage + 0.2 * named + 0.1 * typed + 0.1 * chunk.score / best_chunk
+            )
+            key = (chunk.chunk.article_id, chunk.chunk.start + sentence.start)
+            if key not in seen or seen[key].score < score:
+                seen[key] = _Candidate(chunk, sentence, score)
+    ranked = sorted(seen.values(), key=lambda c: -c.score)
+    return _drop_overlaps(ranked)
+
+
+def answer_kind(question: str) -> str | None:
+    """What sort of thing the question asks for, when its wording says so."""
+    for kind, pattern in _QUESTION_KINDS:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def name_in(name: str, text: str) -> bool:
+    """The name's words all appear in the text, folded; one typo allowed in long words
+    ("Anthopic" for "Anthropic": news copy has typos)."""
+    have = {fold(w) for w in words(text)}
+    for part in words(name):
+        w = fold(part)
+        if w in have:
+            continue
+        if len(w) >= 6 and any(_one_edit(w, h) for h in have if abs(len(h) - len(w)) <= 1):
+            continue
+        return False
+    return True
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if len(a) > len(b):
+        a, b = b, a
+    if len(b) - len(a) > 1:
+        return False
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return a[i + 1:] == b[i + 1:]
+    return a[i:] == b[i + 1:]
+
+
+def _drop_overlaps(ranked: list[_Candidate]) -> list[_Candidate]:
+    kept: list[_Candidate] = []
+    spans: list[tuple[str, int, int]] = []
+    for cand in ranked:
+        aid = cand.chunk.chunk.article_id
+        start = cand.chunk.chunk.start + cand.sentence.start
+        end = start + len(cand.sentence.text)
+        if any(a == aid and start < e and s < end for a, s, e in spans):
+            continue
+        spans.append((aid, start, end))
+        kept.append(cand)
+    return kept
+
+
+def _mentions_all(article: str, names: list[str], chunks: Sequence[ScoredChunk]) -> bool:
+    """Every name of the question appears in the article's retrieved text or title."""
+    mine = [c.chunk for c in chunks if c.chunk.article_id == article]
+    texts = [str(mine[0].meta.get("title", ""))] + [c.text for c in mine]
+    text = "\n".join(texts)
+    return all(name_in(n, text) for n in names)
+
+
+def _citation(n: int, cand: _Candidate, chunks: Sequence[ScoredChunk]) -> Citation:
+    chunk = cand.chunk.chunk
+    quote = cand.sentence.text
+    local = cand.sentence.start
+    # The quote is a slice of the chunk, and ingest checked the chunk is a slice of the
+    # article; checked again here so that no code path can ever cite words not in the source.
+    if chunk.text[local:local + len(quote)] != quote:
+        raise AssertionError("quote is not an exact slice of its source chunk")
+    meta = chunk.meta
+    return Citation(
+        n=n,
+        article_id=chunk.article_id,
+        title=str(meta.get("title", chunk.article_id)),
+        outlet=meta.get("outlet"),
+        published=meta.get("published"),
+        url=meta.get("url"),
+        quote=quote,
+        start=chunk.start + local,
+    )
+
+
+def _quote_line(quote: str, n: int, language: Language) -> str:
+    return f"« {quote} » [{n}]" if language == "fr" else f"“{quote}” [{n}]"
+
+
+def _abstain(question: str, language: Language, unknown: list[str]) -> Answer:
+    texts = _TEXTS[language]
+    if unknown:
+        text = texts["abstain_names"].format(names=", ".join(dict.fromkeys(unknown)))
+    else:
+        text = texts["abstain"]
+    return Answer(
+        question=question, text=text, citations=(), abstained=True, confidence=0.0,
+        mode="abstained", language=language,
+    )

@@ -1,0 +1,193 @@
+"""The engine facade every edge calls: ask, company, articles, ingest, about.
+
+Opening it is cheap; the store, the keyword side and the model load on first use. It
+notices a newer index written by another process (an ingest while the bot runs) and
+switches to it without a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from index.errors import BadQuestionError
+from index.settings import EngineSettings, default_settings
+from index.types import Answer, ArticleInfo, CompanySummary, IngestReport, Language
+
+log = logging.getLogger(__name__)
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
+_VERSION_CHECK_S = 2.0
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    articles: int
+    chunks: int
+    embed_model: str
+    corpus_version: str
+    answer_mode: str
+
+
+class Engine:
+    def __init__(self, settings: EngineSettings | None = None, encoder: Any = None) -> None:
+        self.settings = settings or default_settings()
+        self._encoder = encoder
+        self._lock = threading.RLock()
+        self._store: Any = None
+        self._keyword: Any = None
+        self._retriever: Any = None
+        self._version = ""
+        self._checked_at = 0.0
+
+    # -- loading -------------------------------------------------------------------------
+    @property
+    def encoder(self) -> Any:
+        if self._encoder is None:
+            from index.encoder import load_query_encoder
+
+            self._encoder = load_query_encoder(self.settings.embed_model, self.settings.embed_threads)
+        return self._encoder
+
+    def _ensure_loaded(self) -> None:
+        with self._lock:
+            if self._store is None:
+                from index.store import ChunkStore
+
+                self._store = ChunkStore.open(
+                    self.settings, self.encoder.model_id, self.encoder.dimension, create=False
+                )
+            now = time.monotonic()
+            if self._keyword is not None and now - self._checked_at < _VERSION_CHECK_S:
+                return
+            self._checked_at = now
+            self._store = self._store.reopened()
+            version = self._store.corpus_version
+            if version != self._version or self._keyword is None:
+                self._load_keyword(version)
+
+    def _load_keyword(self, version: str) -> None:
+        from index.ingest import keyword_dir
+        from index.keyword import KeywordIndex
+        from index.retrieve import HybridRetriever
+
+        folder = keyword_dir(self.settings)
+        keyword = KeywordIndex.load(folder, version)
+        if keyword is None:
+            keyword = KeywordIndex.build(
+                (c.chunk_id, str(c.meta.get("title", "")), c.text)
+                for c in self._store.iter_chunks()
+            )
+            try:
+                keyword.save(folder, version)
+            except OSError as exc:  # a read-only data dir still answers
+                log.warning("could not cache the keyword index: %s", exc)
+        self._keyword = keyword
+        self._retriever = HybridRetriever(self._store, keyword, self.encoder, self.settings.top_k)
+        self._version = version
+        log.info("index version %s loaded (%d chunks)", version, len(keyword))
+
+    def warm_up(self) -> None:
+        """Load everything now (the bot does this before it connects)."""
+        self._ensure_loaded()
+        self.encoder.embed_query("warm up")
+
+    # -- questions -----------------------------------------------------------------------
+    def clean_question(self, question: str) -> str:
+        text = " ".join(question.translate(_CONTROL).split())
+        if not text:
+            raise BadQuestionError("Please ask a question: the message was empty.")
+        limit = self.settings.max_question_chars
+        if len(text) > limit:
+            raise BadQuestionError(
+                f"That question is {len(text):,} characters long; please keep it under "
+                f"{limit:,}."
+            )
+        return text
+
+    def ask(self, question: str, context: Sequence[str] = ()) -> Answer:
+        """Answer with cited quotes; `context` holds earlier questions of a conversation."""
+        from index.answer import answer_question
+
+        question = self.clean_question(question)
+        context = [self.clean_question(c)[:500] for c in context[-3:] if c.strip()]
+        self._ensure_loaded()
+        query = " ".join([question, *context[-1:]])
+        chunks = self._retriever.retrieve(query)
+        return answer_question(question, chunks, self._keyword, context)
+
+    def company(self, name: str, language: Language = "en") -> CompanySummary:
+        from index.company import summarise_company
+        from index.organisations import load_organisations, resolve
+
+        name = self.clean_question(name)
+        org = resolve(name, load_organisations(self.organisations_file))
+        self._ensure_loaded()
+        hits = self._keyword.search(" ".join(org.all_names), 1_000)
+        chunks = self._store.get([cid for cid, _ in hits])
+        return summarise_company(org, chunks, language)
+
+    @property
+    def organisations_file(self) -> Path:
+        return self.settings.corpus_dir.parent / "organisations.yaml"
+
+    def companies(self) -> list[str]:
+        """Canonical names of the organisations the corpus mentions (for autocomplete)."""
+        from index.organisations import load_organisations
+
+        self._ensure_loaded()
+        found = []
+        for org in load_organisations(self.organisations_file):
+            if self._keyword.search(" ".join(org.all_names), 1):
+                found.append(org.name)
+        return found
+
+    def articles(self) -> list[ArticleInfo]:
+        self._ensure_loaded()
+        out = []
+        for article_id, chunks in sorted(self._store.articles().items()):
+            meta = chunks[0].meta
+            out.append(ArticleInfo(
+                article_id=article_id,
+                title=str(meta.get("title", article_id)),
+                outlet=meta.get("outlet"),
+                published=meta.get("published"),
+                url=meta.get("url"),
+                language=meta.get("language"),
+                chunks=len(chunks),
+            ))
+        return out
+
+    def info(self) -> EngineInfo:
+        self._ensure_loaded()
+        return EngineInfo(
+            articles=len(self._store.articles()),
+            chunks=self._store.count(),
+            embed_model=self.encoder.model_id,
+            corpus_version=self._version,
+            answer_mode="extractive",
+        )
+
+    # -- writing -------------------------------------------------------------------------
+    def ingest(
+        self, paths: Sequence[Path] | None = None, *, rebuild: bool = False, progress: Any = None
+    ) -> IngestReport:
+        from index.ingest import ingest
+
+        report = ingest(self.settings, paths, rebuild=rebuild, progress=progress)
+        with self._lock:
+            self._checked_at = 0.0  # pick the new version up on the next question
+        return report
+
+    def has_index(self) -> bool:
+        from index.errors import IndexMissingError
+
+        try:
+            self._ensure_loaded()
+        except IndexMissingError:
+            return False
+        return True

@@ -1,0 +1,234 @@
+"""Corpus -> chunks -> embeddings -> Chroma, incrementally and one writer at a time.
+
+Each article's chunks carry its fingerprint. A run compares the corpus with what the store
+holds and embeds only new or changed articles: an unchanged corpus costs zero embedding
+calls. New chunks are written before the old ones are deleted, so a reader never finds an
+article missing, and an interrupted run leaves articles that the next run completes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from index.corpus import Article, load_corpus
+from index.lock import writer_lock
+from index.settings import EngineSettings
+from index.store import ArticleState, ChunkStore, open_client
+from index.types import IngestReport, SkippedFile
+
+log = logging.getLogger(__name__)
+
+MODEL_MAX_WORD_PIECES = 256
+CHUNK_WORD_PIECES = MODEL_MAX_WORD_PIECES - 2  # [CLS] and [SEP] take two
+CHUNK_OVERLAP = 32
+ARTICLES_PER_BATCH = 16
+_MAX_TITLE_PIECES = 64
+
+# Called with (articles done, articles to do) as work progresses.
+Progress = Callable[[int, int], None]
+
+
+def ingest(
+    settings: EngineSettings,
+    paths: Sequence[Path] | None = None,
+    *,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    embed_model: Any = None,
+) -> IngestReport:
+    """Bring the index in line with the corpus (or add/update just the given paths)."""
+    from index.embedding import load_embedding
+
+    started = time.perf_counter()
+    report = IngestReport()
+    with writer_lock(settings.lock_path):
+        whole_corpus = not paths
+        articles, skipped, duplicates = load_corpus(
+            paths or [settings.corpus_dir], settings.max_article_bytes
+        )
+        report.articles_seen = len(articles)
+        report.skipped.extend(skipped)
+        report.duplicates.extend(duplicates)
+        embedding = embed_model or load_embedding(settings.embed_model, settings.embed_threads)
+        if rebuild:
+            _drop_collection(settings)
+        store = ChunkStore.open(settings, embedding.model_id, embedding.dimension, create=True)
+        existing = store.articles()
+        states = {aid: _state(chunks) for aid, chunks in existing.items()}
+
+        todo: list[Article] = []
+        for article in articles:
+            state = states.get(article.article_id)
+            if state is None:
+                report.articles_added += 1
+                todo.append(article)
+            elif state.fingerprint != article.fingerprint or not state.complete:
+                report.articles_updated += 1
+                todo.append(article)
+            else:
+                report.articles_unchanged += 1
+        gone = sorted(set(existing) - {a.article_id for a in articles}) if whole_corpus else []
+
+        if todo:
+            _index_articles(store, embedding, todo, existing, report, progress)
+        for article_id in gone:
+            store.delete([c.chunk_id for c in existing[article_id]])
+            report.articles_removed += 1
+        if todo or gone or rebuild:
+            version = store.bump_version()
+            _refresh_keyword_cache(settings, store, version)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _index_articles(
+    store: ChunkStore,
+    embedding: Any,
+    todo: list[Article],
+    existing: dict[str, list[Any]],
+    report: IngestReport,
+    progress: Progress | None,
+) -> None:
+    from llama_index.core.ingestion import IngestionPipeline
+
+    from index.embedding import WordPieceTokenizer
+
+    tokenizer = WordPieceTokenizer()
+    pipeline = IngestionPipeline(transformations=[_splitter(tokenizer), embedding])
+    done = 0
+    if progress:
+        progress(0, len(todo))
+    for i in range(0, len(todo), ARTICLES_PER_BATCH):
+        batch = todo[i:i + ARTICLES_PER_BATCH]
+        documents, ok = [], []
+        for article in batch:
+            documents.append(_document(article, tokenizer))
+            ok.append(article)
+        nodes = pipeline.run(documents=documents, show_progress=False)
+        by_article: dict[str, list[Any]] = {}
+        for node in nodes:
+            by_article.setdefault(node.ref_doc_id, []).append(node)
+        for article in ok:
+            article_nodes = by_article.get(article.article_id, [])
+            try:
+                rows = _rows(article, article_nodes, tokenizer, report)
+            except ValueError as exc:
+                report.skipped.append(SkippedFile(article.path, str(exc)))
+                continue
+            ids, embeddings, texts, metas = rows
+            store.add(ids, embeddings, texts, metas)
+            stale = [c.chunk_id for c in existing.get(article.article_id, []) if c.chunk_id not in set(ids)]
+            store.delete(stale)
+            report.chunks_written += len(ids)
+            report.embedded_chunks += len(ids)
+        done += len(batch)
+        if progress:
+            progress(done, len(todo))
+
+
+def _splitter(tokenizer: Any) -> Any:
+    from llama_index.core.node_parser import SentenceSplitter
+
+    def node_id(i: int, doc: Any) -> str:
+        return f"{doc.id_}:{doc.metadata['fingerprint'][:12]}:{i:05d}"
+
+    # Sizes are counted in the embedding model's own word pieces, not tiktoken tokens:
+    # MiniLM reads 256 of them and silently drops the rest.
+    return SentenceSplitter(
+        chunk_size=CHUNK_WORD_PIECES,
+        chunk_overlap=CHUNK_OVERLAP,
+        tokenizer=tokenizer,
+        id_func=node_id,
+        include_prev_next_rel=False,
+    )
+
+
+def _document(article: Article, tokenizer: Any) -> Any:
+    from llama_index.core import Document
+
+    meta = {
+        "article_id": article.article_id,
+        "title": article.title,
+        "outlet": article.outlet,
+        "published": article.published,
+        "url": article.url,
+        "language": article.language,
+        "fingerprint": article.fingerprint,
+        "content_hash": article.content_hash,
+    }
+    hidden = [k for k in meta if k != "title"]
+    if tokenizer.count(article.title) > _MAX_TITLE_PIECES:
+        hidden.append("title")  # a huge title would leave no room for the text
+    return Document(
+        text=article.body,
+        id_=article.article_id,
+        metadata={k: v for k, v in meta.items() if v is not None},
+        excluded_embed_metadata_keys=hidden,
+        excluded_llm_metadata_keys=hidden,
+        metadata_template="{key}: {value}",
+        text_template="{metadata_str}\n\n{content}",
+    )
+
+
+def _rows(
+    article: Article, nodes: list[Any], tokenizer: Any, report: IngestReport
+) -> tuple[list[str], list[list[float]], list[str], list[dict[str, Any]]]:
+    from llama_index.core.schema import MetadataMode
+
+    ids, embeddings, texts, metas = [], [], [], []
+    cursor = 0
+    for index, node in enumerate(nodes):
+        text = node.get_content(MetadataMode.NONE)
+        start = node.start_char_idx
+        if start is None or article.body[start:start + len(text)] != text:
+            # Quotes are verified against the article, so every chunk must be an exact slice.
+            start = article.body.find(text, max(0, cursor - len(text)))
+            if start < 0:
+                raise ValueError("a chunk could not be located in the article text")
+        cursor = start + len(text)
+        pieces = tokenizer.count(node.get_content(MetadataMode.EMBED))
+        report.word_pieces += pieces
+        report.truncated_word_pieces += max(0, pieces + 2 - MODEL_MAX_WORD_PIECES)
+        meta = dict(node.metadata)
+        meta.update(start=start, end=start + len(text), chunk=index, n_chunks=len(nodes))
+        ids.append(node.node_id)
+        embeddings.append(node.embedding)
+        texts.append(text)
+        metas.append(meta)
+    return ids, embeddings, texts, metas
+
+
+def _state(chunks: list[Any]) -> ArticleState:
+    fingerprints = {c.meta.get("fingerprint") for c in chunks}
+    first = chunks[0].meta
+    return ArticleState(
+        fingerprint=str(first.get("fingerprint")) if len(fingerprints) == 1 else "mixed",
+        content_hash=str(first.get("content_hash")),
+        expected_chunks=int(first.get("n_chunks", -1)),
+        chunk_ids=tuple(c.chunk_id for c in chunks),
+    )
+
+
+def _drop_collection(settings: EngineSettings) -> None:
+    client = open_client(settings)
+    try:
+        client.delete_collection(settings.collection)
+    except Exception:  # noqa: BLE001 - nothing to drop
+        log.debug("no collection %s to drop", settings.collection)
+
+
+def _refresh_keyword_cache(settings: EngineSettings, store: ChunkStore, version: str) -> None:
+    from index.keyword import KeywordIndex
+
+    keyword = KeywordIndex.build(
+        (c.chunk_id, str(c.meta.get("title", "")), c.text) for c in store.iter_chunks()
+    )
+    keyword.save(keyword_dir(settings), version)
+
+
+def keyword_dir(settings: EngineSettings) -> Path:
+    return settings.data_dir / "keyword" / settings.collection

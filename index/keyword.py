@@ -1,0 +1,110 @@
+"""The keyword (BM25) side of retrieval, over the same chunks as the vector store.
+
+It is derived data: built from the chunks Chroma holds and cached on disk under the
+store's corpus version, so every process (bot, CLI, a second bot machine) that reads the
+same store agrees on it, and a stale cache is simply rebuilt.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from index.lexicon import expand
+from index.text import analyze
+
+log = logging.getLogger(__name__)
+_FORMAT = 1
+
+
+class KeywordIndex:
+    def __init__(self, chunk_ids: list[str], bm25: object | None) -> None:
+        self._ids = chunk_ids
+        self._bm25 = bm25
+
+    @classmethod
+    def build(cls, chunks: Iterable[tuple[str, str, str]]) -> KeywordIndex:
+        """From (chunk id, article title, chunk text) triples."""
+        import bm25s
+
+        ids: list[str] = []
+        corpus: list[list[str]] = []
+        for chunk_id, title, text in chunks:
+            ids.append(chunk_id)
+            # The title is part of what a chunk is about; a placeholder keeps empty docs valid.
+            corpus.append(analyze(title) + analyze(text) or ["\x00"])
+        if not ids:
+            return cls([], None)
+        bm25 = bm25s.BM25(k1=1.2, b=0.75)
+        bm25.index(corpus, show_progress=False)
+        return cls(ids, bm25)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def idf(self, term: str) -> float:
+        """BM25 inverse document frequency of an index term; 0.0 for an unknown term."""
+        if self._bm25 is None:
+            return 0.0
+        tid = self._bm25.vocab_dict.get(term)  # type: ignore[attr-defined]
+        if tid is None:
+            return 0.0
+        indptr = self._bm25.scores["indptr"]  # type: ignore[attr-defined]
+        df = int(indptr[tid + 1] - indptr[tid])
+        n = len(self._ids)
+        return float(np.log(1.0 + (n - df + 0.5) / (df + 0.5))) if df else 0.0
+
+    def knows(self, term: str) -> bool:
+        return self.idf(term) > 0.0
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        """Best chunks for the question, with BM25 scores; chunks scoring zero are left out."""
+        if self._bm25 is None:
+            return []
+        terms = analyze(query) + expand(query)
+        ids = self._bm25.get_tokens_ids(terms)  # type: ignore[attr-defined]
+        if not ids:
+            return []
+        scores = np.asarray(self._bm25.get_scores_from_ids(ids))  # type: ignore[attr-defined]
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [(self._ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    def save(self, folder: Path, version: str) -> None:
+        tmp = folder.with_name(folder.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if self._bm25 is not None:
+            self._bm25.save(str(tmp), show_progress=False)  # type: ignore[attr-defined]
+        (tmp / "talentbot.json").write_text(
+            json.dumps({"format": _FORMAT, "version": version, "ids": self._ids})
+        )
+        # Swap the folder in whole so a reader never sees half a cache.
+        old = folder.with_name(folder.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if folder.exists():
+            folder.rename(old)
+        tmp.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, folder: Path, version: str) -> KeywordIndex | None:
+        """The cached index if it was built for `version`, else None."""
+        try:
+            head = json.loads((folder / "talentbot.json").read_text())
+            if head.get("format") != _FORMAT or head.get("version") != version:
+                return None
+            ids = list(head["ids"])
+            if not ids:
+                return cls([], None)
+            import bm25s
+
+            bm25 = bm25s.BM25.load(str(folder), show_progress=False)
+            return cls(ids, bm25)
+        except (OSError, ValueError, KeyError) as exc:
+            log.info("keyword cache in %s not usable (%s); rebuilding", folder, exc)
+            return None

@@ -1,0 +1,59 @@
+"""Organisation names: canonical names, aliases and parts, from a maintainers' YAML file."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from index.text import fold
+
+DEFAULT_FILE = Path("corpus/organisations.yaml")
+
+
+@dataclass(frozen=True)
+class Organisation:
+    name: str
+    aliases: tuple[str, ...] = ()
+    parts: tuple[str, ...] = ()
+
+    @property
+    def all_names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases, *self.parts)
+
+    def pattern(self) -> re.Pattern[str]:
+        """Matches any of its names as whole words in folded text."""
+        names = sorted({fold(n) for n in self.all_names}, key=len, reverse=True)
+        alternatives = "|".join(re.escape(n).replace(r"\ ", r"[\s-]+") for n in names)
+        return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+
+
+@lru_cache(maxsize=4)
+def load_organisations(path: Path = DEFAULT_FILE) -> tuple[Organisation, ...]:
+    import yaml
+
+    if not path.is_file():
+        return ()
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    orgs = []
+    for entry in data.get("organisations", []):
+        if isinstance(entry, dict) and entry.get("name"):
+            orgs.append(Organisation(
+                name=str(entry["name"]),
+                aliases=tuple(str(a) for a in entry.get("aliases") or ()),
+                parts=tuple(str(p) for p in entry.get("parts") or ()),
+            ))
+    return tuple(orgs)
+
+
+def resolve(name: str, organisations: tuple[Organisation, ...]) -> Organisation:
+    """The organisation a user means by `name`; an unknown name stands for itself."""
+    wanted = fold(" ".join(name.split()))
+    for org in organisations:
+        if wanted == fold(org.name) or wanted in {fold(a) for a in org.aliases}:
+            return org
+    for org in organisations:  # a part asked by name is summarised on its own
+        if wanted in {fold(p) for p in org.parts}:
+            return Organisation(name=next(p for p in org.parts if fold(p) == wanted))
+    return Organisation(name=" ".join(name.split()))

@@ -1,0 +1,89 @@
+"""Hybrid retrieval: the keyword (BM25) side and the dense (Chroma) side, fused.
+
+Why this fusion: measured on the seed corpus, BM25 alone ranks the right article first for
+every plain question and the English MiniLM reading French articles for about three in
+four; equal-weight reciprocal-rank fusion let the dense side's confident second places push
+BM25's right first answer down. So the keyword side leads: scores are normalised per side
+(BM25 by its best score, cosine by its spread over the candidates) and mixed with a keyword
+weight of KEYWORD_WEIGHT. Where BM25 finds nothing (no shared words), the dense side alone
+decides, which is where it helps most (paraphrases, English questions on French text).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from index.keyword import KeywordIndex
+from index.store import ChunkStore, StoredChunk
+
+KEYWORD_WEIGHT = 0.7
+CANDIDATES = 30
+
+
+class QueryEncoder(Protocol):
+    def embed_query(self, text: str) -> list[float]: ...
+
+
+@dataclass(frozen=True)
+class ScoredChunk:
+    chunk: StoredChunk
+    score: float
+    keyword: float  # normalised to [0, 1]
+    dense: float  # normalised to [0, 1]
+
+
+class HybridRetriever:
+    """`retrieve()` is the public entry; `_retrieve()` does the work (as llama-index does)."""
+
+    def __init__(
+        self,
+        store: ChunkStore,
+        keyword: KeywordIndex,
+        encoder: QueryEncoder,
+        top_k: int = 8,
+        keyword_weight: float = KEYWORD_WEIGHT,
+    ) -> None:
+        self._store = store
+        self._keyword = keyword
+        self._encoder = encoder
+        self.top_k = top_k
+        self.keyword_weight = keyword_weight
+
+    def retrieve(self, query: str) -> list[ScoredChunk]:
+        query = " ".join(query.split())
+        if not query:
+            return []
+        return self._retrieve(query)
+
+    def _retrieve(self, query: str) -> list[ScoredChunk]:
+        keyword_hits = self._keyword.search(query, CANDIDATES)
+        dense_hits = self._store.query(self._encoder.embed_query(query), CANDIDATES)
+        kw = _normalise_max(dict(keyword_hits))
+        dn = _normalise_spread(dict(dense_hits))
+        weight = self.keyword_weight if kw else 0.0
+        fused = {
+            cid: weight * kw.get(cid, 0.0) + (1.0 - weight) * dn.get(cid, 0.0)
+            for cid in set(kw) | set(dn)
+        }
+        ranked = sorted(fused, key=lambda cid: (-fused[cid], cid))[: self.top_k]
+        chunks = {c.chunk_id: c for c in self._store.get(ranked)}
+        return [
+            ScoredChunk(chunks[cid], fused[cid], kw.get(cid, 0.0), dn.get(cid, 0.0))
+            for cid in ranked
+            if cid in chunks
+        ]
+
+
+def _normalise_max(scores: dict[str, float]) -> dict[str, float]:
+    best = max(scores.values(), default=0.0)
+    return {k: v / best for k, v in scores.items()} if best > 0 else {}
+
+
+def _normalise_spread(scores: dict[str, float]) -> dict[str, float]:
+    if not scores:
+        return {}
+    low, high = min(scores.values()), max(scores.values())
+    if high - low < 1e-9:
+        return dict.fromkeys(scores, 1.0)
+    return {k: (v - low) / (high - low) for k, v in scores.items()}

@@ -1,0 +1,220 @@
+"""The Chroma side: one collection of chunks with their embeddings and article metadata.
+
+The collection records the schema version, the embedding model and its dimension, and a
+corpus version that changes on every ingest that writes; opening it with another model
+fails with a clear message instead of mixing vectors. Only chromadb is imported here (not
+llama-index's wrapper) because this module is on the question path, where start-up counts.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from index.errors import IndexMismatchError, IndexMissingError
+from index.settings import EngineSettings
+
+SCHEMA_VERSION = 1
+# chromadb refuses larger add() batches (its max_batch_size is 5,461 here).
+WRITE_BATCH = 4_000
+_READ_PAGE = 5_000
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    chunk_id: str
+    text: str
+    meta: dict[str, Any]
+
+    @property
+    def article_id(self) -> str:
+        return str(self.meta["article_id"])
+
+    @property
+    def start(self) -> int:
+        return int(self.meta.get("start", 0))
+
+
+@dataclass(frozen=True)
+class ArticleState:
+    fingerprint: str
+    content_hash: str
+    expected_chunks: int
+    chunk_ids: tuple[str, ...]
+
+    @property
+    def complete(self) -> bool:
+        return len(self.chunk_ids) == self.expected_chunks
+
+
+def open_client(settings: EngineSettings) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_host:
+        headers = {}
+        if settings.chroma_auth_token is not None:
+            headers["Authorization"] = f"Bearer {settings.chroma_auth_token.get_secret_value()}"
+        return chromadb.HttpClient(
+            host=settings.chroma_host, port=settings.chroma_port, ssl=settings.chroma_ssl,
+            headers=headers, settings=chroma_settings,
+        )
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+class ChunkStore:
+    def __init__(self, client: Any, collection: Any) -> None:
+        self._client = client
+        self._collection = collection
+
+    @classmethod
+    def open(
+        cls, settings: EngineSettings, model_id: str, dimension: int, *, create: bool
+    ) -> ChunkStore:
+        client = open_client(settings)
+        name = settings.collection
+        if create:
+            collection = client.get_or_create_collection(
+                name,
+                metadata={
+                    "hnsw:space": "cosine",
+                    "schema_version": SCHEMA_VERSION,
+                    "embed_model": model_id,
+                    "dimension": dimension,
+                    "corpus_version": "empty",
+                },
+                embedding_function=None,
+            )
+        else:
+            try:
+                collection = client.get_collection(name, embedding_function=None)
+            except Exception:  # chromadb raises several types for "no such collection"
+                raise IndexMissingError(
+                    f"There is no index in {_where(settings)} yet: run `talentbot ingest` "
+                    "to build it from the corpus."
+                ) from None
+        store = cls(client, collection)
+        store.check_compatible(model_id, dimension, _where(settings))
+        return store
+
+    def check_compatible(self, model_id: str, dimension: int, where: str) -> None:
+        meta = self.metadata
+        schema = meta.get("schema_version")
+        if schema != SCHEMA_VERSION:
+            raise IndexMismatchError(
+                f"The index in {where} has schema version {schema}; this talentbot needs "
+                f"{SCHEMA_VERSION}. Rebuild it with `talentbot ingest --rebuild`."
+            )
+        if meta.get("embed_model") != model_id or meta.get("dimension") != dimension:
+            raise IndexMismatchError(
+                f"The index in {where} was built with the embedding model "
+                f"{meta.get('embed_model')} ({meta.get('dimension')} dimensions), but this "
+                f"configuration uses {model_id} ({dimension} dimensions). Rebuild it with "
+                "`talentbot ingest --rebuild`, or point TALENTBOT_DATA_DIR (or "
+                "TALENTBOT_COLLECTION) elsewhere."
+            )
+
+    def reopened(self) -> ChunkStore:
+        """The same collection with fresh metadata (another process may have written)."""
+        try:
+            collection = self._client.get_collection(self._collection.name, embedding_function=None)
+        except Exception:  # noqa: BLE001 - keep serving what we have
+            return self
+        return ChunkStore(self._client, collection)
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return dict(self._collection.metadata or {})
+
+    @property
+    def corpus_version(self) -> str:
+        return str(self.metadata.get("corpus_version", "empty"))
+
+    def bump_version(self) -> str:
+        version = uuid.uuid4().hex[:16]
+        meta = {k: v for k, v in self.metadata.items() if not k.startswith("hnsw:")}
+        meta["corpus_version"] = version
+        self._collection.modify(metadata=meta)
+        return version
+
+    def count(self) -> int:
+        return int(self._collection.count())
+
+    def add(
+        self,
+        ids: Sequence[str],
+        embeddings: Sequence[Sequence[float]],
+        documents: Sequence[str],
+        metadatas: Sequence[dict[str, Any]],
+    ) -> None:
+        for i in range(0, len(ids), WRITE_BATCH):
+            j = i + WRITE_BATCH
+            self._collection.upsert(
+                ids=list(ids[i:j]),
+                embeddings=[list(e) for e in embeddings[i:j]],
+                documents=list(documents[i:j]),
+                metadatas=[_clean(m) for m in metadatas[i:j]],
+            )
+
+    def delete(self, ids: Sequence[str]) -> None:
+        for i in range(0, len(ids), WRITE_BATCH):
+            self._collection.delete(ids=list(ids[i:i + WRITE_BATCH]))
+
+    def iter_chunks(self, *, with_text: bool = True) -> Iterator[StoredChunk]:
+        include = ["metadatas", "documents"] if with_text else ["metadatas"]
+        offset = 0
+        while True:
+            page = self._collection.get(include=include, limit=_READ_PAGE, offset=offset)
+            ids = page["ids"]
+            if not ids:
+                return
+            docs = page.get("documents") or [""] * len(ids)
+            for chunk_id, doc, meta in zip(ids, docs, page["metadatas"], strict=True):
+                yield StoredChunk(chunk_id, doc or "", dict(meta or {}))
+            offset += len(ids)
+
+    def articles(self) -> dict[str, list[StoredChunk]]:
+        grouped: dict[str, list[StoredChunk]] = {}
+        for chunk in self.iter_chunks(with_text=False):
+            grouped.setdefault(chunk.article_id, []).append(chunk)
+        return grouped
+
+    def query(self, embedding: Sequence[float], k: int) -> list[tuple[str, float]]:
+        """Nearest chunk ids with cosine similarity, best first."""
+        n = min(k, self.count())
+        if n == 0:
+            return []
+        result = self._collection.query(
+            query_embeddings=[list(embedding)], n_results=n, include=["distances"]
+        )
+        return [
+            (cid, 1.0 - float(dist))
+            for cid, dist in zip(result["ids"][0], result["distances"][0], strict=True)
+        ]
+
+    def get(self, ids: Sequence[str]) -> list[StoredChunk]:
+        if not ids:
+            return []
+        page = self._collection.get(ids=list(ids), include=["metadatas", "documents"])
+        found = {
+            cid: StoredChunk(cid, doc or "", dict(meta or {}))
+            for cid, doc, meta in zip(
+                page["ids"], page["documents"], page["metadatas"], strict=True
+            )
+        }
+        return [found[i] for i in ids if i in found]
+
+
+def _clean(meta: dict[str, Any]) -> dict[str, Any]:
+    # Chroma metadata values must be str, int, float or bool: leave unknowns out.
+    return {k: v for k, v in meta.items() if v is not None}
+
+
+def _where(settings: EngineSettings) -> str:
+    if settings.chroma_host:
+        return f"the Chroma server at {settings.chroma_host}:{settings.chroma_port}"
+    return str(settings.data_dir)
