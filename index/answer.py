@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from index.keyword import KeywordIndex
 from index.lexicon import translations
 from index.retrieve import ScoredChunk
+from index.store import StoredChunk
 from index.text import Sentence, analyze, detect_language, fold, split_sentences, words
 from index.types import Answer, Citation, Language
 
@@ -61,17 +62,31 @@ _ANSWER_TYPES = {
     "organisation": re.compile(r"(?<!^)\b[A-Z][\w]*[A-Z]\w*|(?<!^)(?<![.!?] )\b[A-Z][a-z]+"),
 }
 _QUESTION_KINDS = [
-    ("number", re.compile(
-        r"\bhow (?:many|much)\b|\bcombien\b|\bwhat (?:share|proportion|percentage|number)\b|"
-        r"\bquelle (?:part|proportion)\b|\bquel (?:pourcentage|nombre)\b", re.IGNORECASE)),
-    ("date", re.compile(
-        r"^\s*(?:when|quand)\b|\bsince when\b|\bdepuis quand\b|\bwhat (?:date|year)\b|"
-        r"\ben quelle année\b|\bà quelle date\b", re.IGNORECASE)),
+    (
+        "number",
+        re.compile(
+            r"\bhow (?:many|much)\b|\bcombien\b|\bwhat (?:share|proportion|percentage|number)\b|"
+            r"\bquelle (?:part|proportion)\b|\bquel (?:pourcentage|nombre)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "date",
+        re.compile(
+            r"^\s*(?:when|quand)\b|\bsince when\b|\bdepuis quand\b|\bwhat (?:date|year)\b|"
+            r"\ben quelle année\b|\bà quelle date\b",
+            re.IGNORECASE,
+        ),
+    ),
     ("person", re.compile(r"^\s*(?:who|whom|qui)\b", re.IGNORECASE)),
-    ("organisation", re.compile(
-        r"^\s*where\b|^\s*où\b|\bwhich (?:company|outlet|firm|lab|media|newspaper|startup)\b|"
-        r"\bquel(?:le)? (?:entreprise|média|société|laboratoire|journal|start-up)\b",
-        re.IGNORECASE)),
+    (
+        "organisation",
+        re.compile(
+            r"^\s*where\b|^\s*où\b|\bwhich (?:company|outlet|firm|lab|media|newspaper|startup)\b|"
+            r"\bquel(?:le)? (?:entreprise|média|société|laboratoire|journal|start-up)\b",
+            re.IGNORECASE,
+        ),
+    ),
 ]
 
 _TEXTS = {
@@ -96,12 +111,36 @@ class _Candidate:
 
 
 def question_names(question: str) -> list[str]:
-    """Words of the question that look like names (people, companies, labs)."""
-    names = []
+    """Names in the question (people, companies, labs): runs of capitalised words.
+
+    The first word of a sentence is capitalised anyway, so it counts only when its shape
+    says name (OpenAI, WSJ, xAI)."""
+    names: list[str] = []
+    run: list[str] = []
+    last_end = -1
     for match in _NAME.finditer(question):
         word = re.sub(r"['’]s$", "", match.group())
-        if word.casefold() not in _NOT_NAMES and len(word) > 1:
-            names.append(word)
+        before = question[: match.start()].rstrip()
+        sentence_start = not before or before[-1] in '.!?:;«"“'
+        if (
+            word.casefold() in _NOT_NAMES
+            or len(word) < 2
+            or (sentence_start and not re.search(r".[A-Z]|\d", word))
+        ):
+            if run:
+                names.append(" ".join(run))
+                run = []
+            continue
+        if run and question[last_end : match.start()].strip(" -") != "":
+            names.append(" ".join(run))
+            run = []
+        run.append(word)
+        last_end = match.end()
+        if word != match.group():  # a possessive ends the name: "Meta's LLM"
+            names.append(" ".join(run))
+            run = []
+    if run:
+        names.append(" ".join(run))
     return names
 
 
@@ -117,6 +156,7 @@ def answer_question(
     if unknown:
         return _abstain(question, language, unknown)
     entries = _word_weights(question, context, keyword)
+    chunks = passages(chunks)
     candidates = _rank(chunks, entries, names, answer_kind(question))
     if names:
         # Only articles that name everyone the question names can answer it.
@@ -126,9 +166,8 @@ def answer_question(
     if not candidates or candidates[0].score < MIN_SCORE:
         return _abstain(question, language, [])
     best = candidates[0]
-    chosen = [best] + [
-        c for c in candidates[1:] if c.score >= KEEP_RATIO * best.score
-    ][: MAX_QUOTES - 1]
+    runners_up = [c for c in candidates[1:] if c.score >= KEEP_RATIO * best.score]
+    chosen = [best, *runners_up[: MAX_QUOTES - 1]]
     citations = tuple(_citation(i + 1, c, chunks) for i, c in enumerate(chosen))
     lines = [_TEXTS[language]["lead"]]
     lines += [_quote_line(c.quote, c.n, language) for c in citations]
@@ -190,7 +229,7 @@ def _rank(
                 # "C'était avant...", "Selon le WSJ, il a reçu..." mean nothing alone: quote
                 # (and judge) them with the sentence before.
                 prev = sentences[i - 1]
-                sentence = Sentence(chunk.chunk.text[prev.start:sentence.end], prev.start)
+                sentence = Sentence(chunk.chunk.text[prev.start : sentence.end], prev.start)
             text = sentence.text
             terms = set(analyze(text))
             coverage = _coverage(entries, terms)
@@ -207,6 +246,39 @@ def _rank(
                 seen[key] = _Candidate(chunk, sentence, score)
     ranked = sorted(seen.values(), key=lambda c: -c.score)
     return _drop_overlaps(ranked)
+
+
+def passages(chunks: Sequence[ScoredChunk]) -> list[ScoredChunk]:
+    """Retrieved chunks of one article that overlap or touch, joined into one passage, so
+    a sentence that starts a chunk can still be read with the one before it."""
+    by_article: dict[str, list[ScoredChunk]] = {}
+    for c in chunks:
+        by_article.setdefault(c.chunk.article_id, []).append(c)
+    out: list[ScoredChunk] = []
+    for group in by_article.values():
+        group.sort(key=lambda c: c.chunk.start)
+        current = group[0]
+        for nxt in group[1:]:
+            end = current.chunk.start + len(current.chunk.text)
+            gap = str(nxt.chunk.meta.get("gap", ""))
+            if nxt.chunk.start > end and nxt.chunk.start != end + len(gap):
+                out.append(current)
+                current = nxt
+                continue
+            if nxt.chunk.start > end:
+                text = current.chunk.text + gap + nxt.chunk.text
+            else:
+                text = current.chunk.text + nxt.chunk.text[end - nxt.chunk.start :]
+            meta = dict(current.chunk.meta, end=current.chunk.start + len(text))
+            best = max(current, nxt, key=lambda c: c.score)
+            current = ScoredChunk(
+                StoredChunk(current.chunk.chunk_id, text, meta),
+                best.score,
+                max(current.keyword, nxt.keyword),
+                max(current.dense, nxt.dense),
+            )
+        out.append(current)
+    return sorted(out, key=lambda c: -c.score)
 
 
 def answer_kind(question: str) -> str | None:
@@ -242,8 +314,8 @@ def _one_edit(a: str, b: str) -> bool:
     while i < len(a) and a[i] == b[i]:
         i += 1
     if len(a) == len(b):
-        return a[i + 1:] == b[i + 1:]
-    return a[i:] == b[i + 1:]
+        return a[i + 1 :] == b[i + 1 :]
+    return a[i:] == b[i + 1 :]
 
 
 def _drop_overlaps(ranked: list[_Candidate]) -> list[_Candidate]:
@@ -274,7 +346,7 @@ def _citation(n: int, cand: _Candidate, chunks: Sequence[ScoredChunk]) -> Citati
     local = cand.sentence.start
     # The quote is a slice of the chunk, and ingest checked the chunk is a slice of the
     # article; checked again here so that no code path can ever cite words not in the source.
-    if chunk.text[local:local + len(quote)] != quote:
+    if chunk.text[local : local + len(quote)] != quote:
         raise AssertionError("quote is not an exact slice of its source chunk")
     meta = chunk.meta
     return Citation(
@@ -300,6 +372,11 @@ def _abstain(question: str, language: Language, unknown: list[str]) -> Answer:
     else:
         text = texts["abstain"]
     return Answer(
-        question=question, text=text, citations=(), abstained=True, confidence=0.0,
-        mode="abstained", language=language,
+        question=question,
+        text=text,
+        citations=(),
+        abstained=True,
+        confidence=0.0,
+        mode="abstained",
+        language=language,
     )

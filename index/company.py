@@ -8,7 +8,8 @@ article that reports moves is cited.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 
 from index.organisations import Organisation
 from index.store import StoredChunk
@@ -18,48 +19,69 @@ from index.types import Citation, CompanySummary, Language
 MAX_QUOTES = 8
 
 _MOVE = re.compile(
-    r"(?<!\w)(?:quitt\w*|rejoi\w*|recrut\w*|embauch\w*|debauch\w*|depart\w*|parti[se]?|"
-    r"demission\w*|engag\w*|fonda\w*|cofonda\w*|fuite|exode|talents?|anciens?|"
+    r"(?<!\w)(?:quitt\w*|rejoi\w*|recrut\w*|embauch\w*|debauch\w*|depart\w*|partis?|"
+    r"demission\w*|engage[rs]?|fonda\w*|cofonda\w*|fuite|exode|talents?|anciens?|"
     r"join\w*|left|leav\w*|hire\w*|hiring|poach\w*|recruit\w*|depart\w*|quit\w*|resign\w*|"
     r"found(?:ed|er)\w*)(?!\w)"
 )
+# Two capitalised words in a row, not opening the sentence: most likely a person's name.
+_PERSON = re.compile(r"(?<=[\s,(])[A-ZÀ-Þ][a-zà-ÿ]+(?:-[A-ZÀ-Þ][a-zà-ÿ]+)? [A-ZÀ-Þ][a-zà-ÿ]+")
 _TEXTS = {
     "en": {
         "lead": "What my articles say about people joining and leaving {name}:",
         "none": "My articles don't mention {name}.",
         "quiet": "My articles mention {name}, but not people joining or leaving it.",
+        "partners": "Other organisations named in these moves: {names}.",
     },
     "fr": {
         "lead": "Ce que disent mes articles des arrivées et départs chez {name} :",
         "none": "Mes articles ne mentionnent pas {name}.",
         "quiet": "Mes articles mentionnent {name}, mais pas d'arrivées ni de départs.",
+        "partners": "Autres organisations citées dans ces mouvements : {names}.",
     },
 }
 
 
 def summarise_company(
-    org: Organisation, chunks: Iterable[StoredChunk], language: Language = "en"
+    org: Organisation,
+    chunks: Iterable[StoredChunk],
+    language: Language = "en",
+    others: Sequence[Organisation] = (),
 ) -> CompanySummary:
+    """`others` are the known organisations, used to prefer sentences naming a counterpart."""
     pattern = org.pattern()
+    other_patterns = [(o, o.pattern()) for o in others if o.name != org.name]
+    partners: Counter[str] = Counter()
     texts = _TEXTS[language]
     mentioned = False
-    per_article: dict[str, list[tuple[int, StoredChunk, int, str]]] = {}
+    per_article: dict[str, list[tuple[float, StoredChunk, int, str]]] = {}
     seen: set[tuple[str, int]] = set()
     for chunk in chunks:
         if not pattern.search(fold(chunk.text)):
             continue
         mentioned = True
-        for sentence in split_sentences(chunk.text):
+        recent = -99  # index of the last sentence naming the company
+        for i, sentence in enumerate(split_sentences(chunk.text)):
             folded = fold(sentence.text)
-            if not pattern.search(folded):
+            named = bool(pattern.search(folded))
+            named_others = [o.name for o, p in other_patterns if p.search(folded)]
+            counterparts = len(named_others)
+            if named:
+                recent = i
+            elif not (i - recent <= 2 and counterparts == 0):
+                # A sentence that names no organisation still speaks of the one named just
+                # before ("Le fleuron français de l'IA a aussi recruté ...").
                 continue
             moves = len(_MOVE.findall(folded))
             key = (chunk.article_id, chunk.start + sentence.start)
             if moves == 0 or key in seen:
                 continue
             seen.add(key)
+            partners.update(named_others)
+            people = len(_PERSON.findall(sentence.text))
+            weight = moves + 1.5 * people + 2.0 * counterparts + (0.5 if named else 0.0)
             per_article.setdefault(chunk.article_id, []).append(
-                (moves, chunk, sentence.start, sentence.text)
+                (weight, chunk, sentence.start, sentence.text)
             )
     if not mentioned:
         return CompanySummary(org.name, False, texts["none"].format(name=org.name), (),
@@ -96,5 +118,8 @@ def summarise_company(
     quote = "« {} » [{}]" if language == "fr" else "“{}” [{}]"
     lines = [texts["lead"].format(name=org.name)]
     lines += ["- " + quote.format(c.quote, c.n) for c in citations]
+    if partners:
+        partner_list = ", ".join(name for name, _ in partners.most_common(8))
+        lines.append(texts["partners"].format(names=partner_list))
     return CompanySummary(org.name, True, "\n".join(lines), citations,
                           org.aliases + org.parts, language)

@@ -50,7 +50,9 @@ class Engine:
         if self._encoder is None:
             from index.encoder import load_query_encoder
 
-            self._encoder = load_query_encoder(self.settings.embed_model, self.settings.embed_threads)
+            self._encoder = load_query_encoder(
+                self.settings.embed_model, self.settings.embed_threads
+            )
         return self._encoder
 
     def _ensure_loaded(self) -> None:
@@ -125,11 +127,12 @@ class Engine:
         from index.organisations import load_organisations, resolve
 
         name = self.clean_question(name)
-        org = resolve(name, load_organisations(self.organisations_file))
+        known = load_organisations(self.organisations_file)
+        org = resolve(name, known)
         self._ensure_loaded()
         hits = self._keyword.search(" ".join(org.all_names), 1_000)
         chunks = self._store.get([cid for cid, _ in hits])
-        return summarise_company(org, chunks, language)
+        return summarise_company(org, chunks, language, known)
 
     @property
     def organisations_file(self) -> Path:

@@ -52,8 +52,8 @@ def evaluate(engine: Engine, path: Path) -> EvalResult:
     for item in spec.get("questions", []):
         answer = engine.ask(str(item["q"]))
         result.questions += 1
-        cited = [c.article_id for c in answer.citations[:3]]
-        if set(cited) & set(item.get("gold", [])):
+        first_three = {c.article_id for c in answer.citations[:3]}
+        if first_three & set(item.get("gold", [])):
             result.hits_at_3 += 1
         else:
             result.failures.append(f"{item.get('id')}: gold not in first three citations")

@@ -57,6 +57,8 @@ def ingest(
         if rebuild:
             _drop_collection(settings)
         store = ChunkStore.open(settings, embedding.model_id, embedding.dimension, create=True)
+        # The pipeline wants llama-index's interface; the adapter keeps the real one inside.
+        embedding = getattr(embedding, "inner", embedding)
         existing = store.articles()
         states = {aid: _state(chunks) for aid, chunks in existing.items()}
 
@@ -95,7 +97,7 @@ def _index_articles(
 ) -> None:
     from llama_index.core.ingestion import IngestionPipeline
 
-    from index.embedding import WordPieceTokenizer
+    from index.encoder import WordPieceTokenizer
 
     tokenizer = WordPieceTokenizer()
     pipeline = IngestionPipeline(transformations=[_splitter(tokenizer), embedding])
@@ -111,7 +113,7 @@ def _index_articles(
         nodes = pipeline.run(documents=documents, show_progress=False)
         by_article: dict[str, list[Any]] = {}
         for node in nodes:
-            by_article.setdefault(node.ref_doc_id, []).append(node)
+            by_article.setdefault(str(node.ref_doc_id), []).append(node)
         for article in ok:
             article_nodes = by_article.get(article.article_id, [])
             try:
@@ -121,7 +123,9 @@ def _index_articles(
                 continue
             ids, embeddings, texts, metas = rows
             store.add(ids, embeddings, texts, metas)
-            stale = [c.chunk_id for c in existing.get(article.article_id, []) if c.chunk_id not in set(ids)]
+            fresh = set(ids)
+            stale = [c.chunk_id for c in existing.get(article.article_id, [])
+                     if c.chunk_id not in fresh]
             store.delete(stale)
             report.chunks_written += len(ids)
             report.embedded_chunks += len(ids)
@@ -189,12 +193,16 @@ def _rows(
             start = article.body.find(text, max(0, cursor - len(text)))
             if start < 0:
                 raise ValueError("a chunk could not be located in the article text")
+        # The whitespace between this chunk and the one before, so that neighbouring chunks
+        # can be joined back into the exact article text at answer time.
+        gap = article.body[cursor:start] if 0 < start - cursor <= 16 else ""
+        gap = gap if not gap.strip() else ""
         cursor = start + len(text)
         pieces = tokenizer.count(node.get_content(MetadataMode.EMBED))
         report.word_pieces += pieces
         report.truncated_word_pieces += max(0, pieces + 2 - MODEL_MAX_WORD_PIECES)
         meta = dict(node.metadata)
-        meta.update(start=start, end=start + len(text), chunk=index, n_chunks=len(nodes))
+        meta.update(start=start, end=start + len(text), chunk=index, n_chunks=len(nodes), gap=gap)
         ids.append(node.node_id)
         embeddings.append(node.embedding)
         texts.append(text)
@@ -217,7 +225,7 @@ def _drop_collection(settings: EngineSettings) -> None:
     client = open_client(settings)
     try:
         client.delete_collection(settings.collection)
-    except Exception:  # noqa: BLE001 - nothing to drop
+    except Exception:
         log.debug("no collection %s to drop", settings.collection)
 
 

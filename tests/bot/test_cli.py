@@ -1,0 +1,118 @@
+"""The `talentbot` command line, run as a user runs it: a real process, real output."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CITATION_KEYS = {"n", "article_id", "title", "outlet", "published", "url", "quote"}
+
+
+def talentbot(
+    workdir: Path, *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        k: v for k, v in os.environ.items()
+        if not k.startswith(("TALENTBOT_", "DISCORD_", "LLM_", "CHROMA_"))
+    }
+    env["TALENTBOT_DATA_DIR"] = str(workdir / "data")
+    env["TALENTBOT_CORPUS_DIR"] = str(workdir / "corpus" / "articles")
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=workdir, env=env, input=stdin, capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_ask_json_schema(seed_workdir: Path) -> None:
+    words = ["Who", "did", "Meta", "hire", "from", "OpenAI?"]
+    result = talentbot(seed_workdir, "ask", "--json", *words)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) == {"question", "answer", "abstained", "confidence", "mode", "citations"}
+    assert data["question"] == "Who did Meta hire from OpenAI?"
+    assert data["citations"] and set(data["citations"][0]) == CITATION_KEYS
+    assert data["mode"] == "extractive" and not data["abstained"]
+
+
+def test_ask_abstention_exits_zero(seed_workdir: Path) -> None:
+    result = talentbot(seed_workdir, "ask", "--json", "Did Yann LeCun leave Meta?")
+    assert result.returncode == 0
+    data = json.loads(result.stdout)
+    assert data["abstained"] is True and data["citations"] == []
+
+
+def test_company_json_schema_and_unknown(seed_workdir: Path) -> None:
+    found = json.loads(talentbot(seed_workdir, "company", "--json", "Meta").stdout)
+    assert set(found) == {"company", "found", "summary", "citations"}
+    assert found["found"] is True and found["citations"]
+    unknown = json.loads(talentbot(seed_workdir, "company", "--json", "Acme", "Quantum").stdout)
+    assert unknown["found"] is False and unknown["citations"] == []
+
+
+def test_text_output_lists_sources(seed_workdir: Path) -> None:
+    result = talentbot(seed_workdir, "ask", "Qui a quitté Microsoft pour OpenAI ?")
+    assert result.returncode == 0
+    assert "Sources :" in result.stdout and "[1] " in result.stdout
+
+
+def test_errors_are_one_line_without_traceback(seed_workdir: Path) -> None:
+    result = talentbot(seed_workdir, "ask", "x" * 5000)
+    assert result.returncode == 2
+    assert result.stderr.startswith("talentbot: ") and result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_setting_fails_fast_with_its_name(seed_workdir: Path) -> None:
+    env_file = seed_workdir / ".env"
+    env_file.write_text("TALENTBOT_TOP_K=lots\n")
+    try:
+        result = talentbot(seed_workdir, "ask", "Who left OpenAI?")
+    finally:
+        env_file.unlink()
+    assert result.returncode == 2
+    assert "TALENTBOT_TOP_K" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_chat_answers_one_question_per_line_until_end_of_input(seed_workdir: Path) -> None:
+    result = talentbot(
+        seed_workdir, "chat",
+        stdin="Qui a quitté Microsoft pour OpenAI ?\n\nDid Yann LeCun leave Meta?\n",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Bubeck" in result.stdout
+    assert "I don't find anything about Yann LeCun" in result.stdout
+
+
+def test_ask_on_a_missing_index_builds_it_first(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus" / "articles"
+    corpus.mkdir(parents=True)
+    (corpus / "a.md").write_text("---\ntitle: T\n---\nLuke Metz a quitté OpenAI en 2024.\n")
+    result = talentbot(tmp_path, "ask", "--json", "Did Luke Metz leave OpenAI?")
+    assert result.returncode == 0, result.stderr
+    assert "Building the index" in result.stderr
+    assert json.loads(result.stdout)["citations"][0]["article_id"] == "a"
+
+
+def test_ingest_exit_code_says_whether_files_were_skipped(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus" / "articles"
+    corpus.mkdir(parents=True)
+    (corpus / "a.md").write_text("---\ntitle: T\n---\nTexte.\n")
+    ok = talentbot(tmp_path, "ingest")
+    assert ok.returncode == 0 and "1 added" in ok.stdout
+    (corpus / "bad.txt").write_bytes(b"\x00\x01")
+    skipped = talentbot(tmp_path, "ingest", "--json")
+    assert skipped.returncode == 3
+    report = json.loads(skipped.stdout)
+    assert report["embedded_chunks"] == 0
+    assert report["skipped"][0]["reason"].startswith("binary")
+
+
+@pytest.mark.parametrize("args", [["eval", "missing.yaml"], ["ingest", "no/such/folder"]])
+def test_missing_paths_are_reported(tmp_path: Path, args: list[str]) -> None:
+    result = talentbot(tmp_path, *args)
+    assert result.returncode == 2 and "Traceback" not in result.stderr

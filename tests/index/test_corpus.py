@@ -1,0 +1,106 @@
+from pathlib import Path
+
+import pytest
+
+from index.corpus import load_corpus, read_article
+from index.errors import CorpusFileError
+
+LIMIT = 100_000
+
+
+def write(folder: Path, name: str, data: str | bytes) -> Path:
+    path = folder / name
+    if isinstance(data, bytes):
+        path.write_bytes(data)
+    else:
+        path.write_text(data, encoding="utf-8")
+    return path
+
+
+def test_markdown_front_matter_is_read(tmp_path: Path) -> None:
+    path = write(tmp_path, "a1.md", (
+        "---\ntitle: Départ chez Meta\noutlet: Le Monde\npublished: 2024-05-17\n"
+        "url: https://example.org/a\nlanguage: fr\n---\nJoelle Pineau quitte FAIR.\n"
+    ))
+    article = read_article(path, LIMIT)
+    assert article.article_id == "a1"
+    assert (article.title, article.outlet) == ("Départ chez Meta", "Le Monde")
+    assert article.published == "2024-05-17"
+    assert article.url == "https://example.org/a"
+    assert article.body == "Joelle Pineau quitte FAIR."
+
+
+def test_text_file_first_line_is_title(tmp_path: Path) -> None:
+    article = read_article(write(tmp_path, "t.txt", "Le titre\nLe texte.\nSuite."), LIMIT)
+    assert article.title == "Le titre"
+    assert article.body == "Le texte.\nSuite."
+    assert article.published is None and article.url is None
+
+
+def test_markdown_heading_is_title_without_front_matter(tmp_path: Path) -> None:
+    article = read_article(write(tmp_path, "h.md", "# Heading\n\nBody text."), LIMIT)
+    assert article.title == "Heading"
+    assert article.body == "Body text."
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("empty.md", "", "empty"),
+        ("binary.txt", b"title\n\x00\x01\x02", "binary"),
+        ("latin1.txt", "Titre\nÉté".encode("latin-1"), "UTF-8"),
+        ("open.md", "---\ntitle: x\nno closing line\n", "not closed"),
+        ("yaml.md", "---\ntitle: [unclosed\n---\nbody", "YAML"),
+        ("list.md", "---\n- a\n- b\n---\nbody", "mapping"),
+        ("date.md", "---\ntitle: x\npublished: last tuesday\n---\nbody", "ISO date"),
+        ("url.md", "---\ntitle: x\nurl: javascript:alert(1)\n---\nbody", "http"),
+        ("notitle.md", "---\noutlet: x\n---\nbody", "title"),
+        ("nobody.md", "---\ntitle: x\n---\n\n", "no article text"),
+        ("only-title.txt", "Just a title\n", "no text"),
+        ("bad name!.md", "---\ntitle: x\n---\nbody", "article id"),
+    ],
+)
+def test_bad_files_are_refused_with_a_reason(
+    tmp_path: Path, name: str, data: str | bytes, reason: str
+) -> None:
+    path = write(tmp_path, name, data)
+    with pytest.raises(CorpusFileError, match=reason):
+        read_article(path, LIMIT)
+
+
+def test_oversized_file_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "big.txt", "Title\n" + "x" * 2_000)
+    with pytest.raises(CorpusFileError, match="limit"):
+        read_article(path, 1_000)
+
+
+def test_load_corpus_reports_skips_and_duplicates_and_keeps_the_rest(tmp_path: Path) -> None:
+    write(tmp_path, "a.md", "---\ntitle: A\n---\nSame text here.")
+    write(tmp_path, "b.txt", "Another title\nSame   text here.")  # same text, other spacing
+    write(tmp_path, "c.md", "---\ntitle: C\n---\nOther text.")
+    write(tmp_path, "d.md", b"\xff\xfe\x00")
+    write(tmp_path, "notes.csv", "ignored")
+    articles, skipped, duplicates = load_corpus([tmp_path], LIMIT)
+    assert [a.article_id for a in articles] == ["a", "c"]
+    assert [Path(s.path).name for s in skipped] == ["d.md"]
+    assert [Path(d.path).name for d in duplicates] == ["b.txt"]
+    assert "'a'" in duplicates[0].reason
+
+
+def test_fingerprint_changes_with_metadata_but_content_hash_does_not(tmp_path: Path) -> None:
+    one = read_article(write(tmp_path, "x.md", "---\ntitle: One\n---\nBody."), LIMIT)
+    two = read_article(write(tmp_path, "x.md", "---\ntitle: Two\n---\nBody."), LIMIT)
+    assert one.content_hash == two.content_hash
+    assert one.fingerprint != two.fingerprint
+
+
+def test_seed_articles_keep_their_ids_and_have_titles() -> None:
+    root = Path(__file__).resolve().parents[2]
+    seeds = sorted(p.stem for p in (root.parent / "shared" / "seeds").glob("*.txt"))
+    articles, skipped, _ = load_corpus([root / "corpus" / "articles"], LIMIT)
+    assert not skipped
+    ids = [a.article_id for a in articles]
+    if seeds:  # ../shared is beside the checkout in CI
+        assert set(seeds) <= set(ids)
+    assert all(a.title and a.language == "fr" for a in articles)
+    assert all(a.url is None for a in articles)  # no article states its own address
