@@ -34,7 +34,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=os.environ.get("TALENTBOT_LOG_LEVEL", "WARNING").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
     try:
         return int(args.func(args) or 0)
     except TalentbotError as exc:

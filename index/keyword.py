@@ -12,6 +12,7 @@ import logging
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +23,14 @@ log = logging.getLogger(__name__)
 _FORMAT = 1
 
 
+def _bm25s() -> Any:
+    import bm25s
+
+    # bm25s sets its own logger to DEBUG when imported; our log level decides.
+    logging.getLogger("bm25s").setLevel(max(log.getEffectiveLevel(), logging.INFO))
+    return bm25s
+
+
 class KeywordIndex:
     def __init__(self, chunk_ids: list[str], bm25: object | None) -> None:
         self._ids = chunk_ids
@@ -30,8 +39,7 @@ class KeywordIndex:
     @classmethod
     def build(cls, chunks: Iterable[tuple[str, str, str]]) -> KeywordIndex:
         """From (chunk id, article title, chunk text) triples."""
-        import bm25s
-
+        bm25s = _bm25s()
         ids: list[str] = []
         corpus: list[list[str]] = []
         for chunk_id, title, text in chunks:
@@ -101,9 +109,7 @@ class KeywordIndex:
             ids = list(head["ids"])
             if not ids:
                 return cls([], None)
-            import bm25s
-
-            bm25 = bm25s.BM25.load(str(folder), show_progress=False)
+            bm25 = _bm25s().BM25.load(str(folder), show_progress=False)
             return cls(ids, bm25)
         except (OSError, ValueError, KeyError) as exc:
             log.info("keyword cache in %s not usable (%s); rebuilding", folder, exc)
