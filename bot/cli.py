@@ -81,6 +81,12 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("run", help="the Discord bot if DISCORD_TOKEN is set, else chat")
     s.set_defaults(func=cmd_run)
 
+    s = sub.add_parser("serve", help="run the Discord bot (needs DISCORD_TOKEN)")
+    s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("sync-commands", help="register the slash commands globally, then exit")
+    s.set_defaults(func=cmd_sync)
+
     s = sub.add_parser("eval", help="score the engine on an evaluation file")
     s.add_argument("file", type=Path)
     s.add_argument("--json", action="store_true")
@@ -214,14 +220,20 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     if os.environ.get("DISCORD_TOKEN") or _dotenv_has("DISCORD_TOKEN"):
-        try:
-            from bot.app import run_bot
-        except ImportError:
-            print("talentbot: the Discord bot is not available in this version; "
-                  "opening the local chat.", file=sys.stderr)
-        else:
-            return run_bot()
+        return cmd_serve(args)
     return cmd_chat(args)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.app import run_bot
+
+    return run_bot()
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from bot.app import sync_commands
+
+    return sync_commands()
 
 
 def _dotenv_has(key: str) -> bool:

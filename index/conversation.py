@@ -22,3 +22,17 @@ def is_follow_up(question: str) -> bool:
     if _FOLLOW_UP.match(text):
         return True
     return len(text.split()) <= 6 and bool(_PRONOUN.search(text))
+
+
+_QUESTION_START = re.compile(
+    r"^(?:who|whom|whose|what|which|when|where|why|how|did|does|do|is|are|was|were|has|have|"
+    r"can|could|qui|que|quoi|quel|quelle|quels|quelles|quand|où|pourquoi|comment|combien|"
+    r"est-ce|y a-t-il)\b",
+    re.IGNORECASE,
+)
+
+
+def looks_like_question(text: str) -> bool:
+    """A message that asks something (for channels where the bot answers unprompted)."""
+    text = text.strip()
+    return text.endswith("?") or bool(_QUESTION_START.match(text))

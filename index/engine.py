@@ -31,6 +31,7 @@ class EngineInfo:
     embed_model: str
     corpus_version: str
     answer_mode: str
+    updated: str | None
 
 
 class Engine:
@@ -173,6 +174,7 @@ class Engine:
             embed_model=self.encoder.model_id,
             corpus_version=self._version,
             answer_mode="extractive",
+            updated=self._store.metadata.get("updated_at"),
         )
 
     # -- writing -------------------------------------------------------------------------

@@ -8,6 +8,7 @@ llama-index's wrapper) because this module is on the question path, where start-
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -138,6 +139,7 @@ class ChunkStore:
         version = uuid.uuid4().hex[:16]
         meta = {k: v for k, v in self.metadata.items() if not k.startswith("hnsw:")}
         meta["corpus_version"] = version
+        meta["updated_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         self._collection.modify(metadata=meta)
         return version
 

@@ -1,0 +1,54 @@
+"""/company: who joined and who left, with sources; names autocompleted from the corpus."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.render import NO_MENTIONS, company_pages
+from index.text import fold
+
+if TYPE_CHECKING:
+    from bot.client import TalentBot
+
+MAX_CHOICES = 25
+
+
+def matching(names: list[str], typed: str) -> list[str]:
+    """Names starting with what was typed first, then names containing it."""
+    wanted = fold(typed.strip())
+    starts = [n for n in names if fold(n).startswith(wanted)]
+    contains = [n for n in names if wanted in fold(n) and n not in starts]
+    return (starts + contains)[:MAX_CHOICES]
+
+
+class Companies(commands.Cog):
+    def __init__(self, bot: TalentBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="company", description="Who joined and who left a company")
+    @app_commands.describe(name="Company or lab, e.g. Meta, Mistral AI, OpenAI")
+    async def company(
+        self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 100]
+    ) -> None:
+        self.bot.limiter.check_cooldown(interaction.user.id)
+        await interaction.response.defer(thinking=True)
+        async with self.bot.limiter.slot():
+            summary = await asyncio.to_thread(self.bot.engine.company, name)
+        for page in company_pages(summary):
+            await interaction.followup.send(embeds=page.embeds, allowed_mentions=NO_MENTIONS)
+
+    @company.autocomplete("name")
+    async def company_names(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        names = await asyncio.to_thread(self.bot.engine.companies)
+        return [app_commands.Choice(name=n, value=n) for n in matching(names, current)]
+
+
+async def setup(bot: TalentBot) -> None:
+    await bot.add_cog(Companies(bot))

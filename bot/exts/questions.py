@@ -1,0 +1,155 @@
+"""Questions: on mention, in allow-listed channels, in the bot's threads, and /ask."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.errors import NotAllowedError, user_message
+from bot.render import NO_MENTIONS, answer_pages, plain
+from bot.views import answer_view
+from index.conversation import looks_like_question
+from index.types import Answer
+
+if TYPE_CHECKING:
+    from bot.client import TalentBot
+
+log = logging.getLogger("talentbot.bot")
+THREAD_NAME_LIMIT = 100
+
+
+def thread_name(question: str) -> str:
+    name = " ".join(question.split()) or "Question"
+    return name if len(name) <= THREAD_NAME_LIMIT else name[: THREAD_NAME_LIMIT - 1] + "…"
+
+
+class Questions(commands.Cog):
+    def __init__(self, bot: TalentBot) -> None:
+        self.bot = bot
+
+    # -- plain functions first -----------------------------------------------------------
+    def strip_mention(self, content: str) -> str:
+        me = self.bot.user
+        if me is None:
+            return content.strip()
+        return re.sub(rf"<@!?{me.id}>", " ", content).strip()
+
+    def wants_answer(self, message: discord.Message) -> bool:
+        """Whether this message is a question for the bot (checked before any work)."""
+        me = self.bot.user
+        if me is None or message.author.bot or message.author.id == me.id:
+            return False
+        channel = message.channel
+        if message.guild is None:
+            return self.bot.settings.allow_dms
+        allowed = self.bot.settings.allowed_guilds
+        if allowed and message.guild.id not in allowed:
+            return False
+        if me in message.mentions:
+            return True
+        if isinstance(channel, discord.Thread) and channel.owner_id == me.id:
+            return True
+        return channel.id in self.bot.settings.answer_channels and looks_like_question(
+            message.content
+        )
+
+    async def answer(self, question: str, user_id: int, context: list[str]) -> Answer:
+        """Cooldown, then a place in the queue, then the engine off the event loop."""
+        self.bot.limiter.check_cooldown(user_id)
+        async with self.bot.limiter.slot():
+            return await asyncio.to_thread(self.bot.engine.ask, question, context)
+
+    async def send_answer(
+        self, target: discord.abc.Messageable, answer: Answer, thread_id: int | None,
+        reference: discord.Message | None = None,
+    ) -> None:
+        answer_id = await asyncio.to_thread(self.bot.store.save_answer, answer, thread_id)
+        pages = answer_pages(answer)
+        for i, page in enumerate(pages):
+            extra: dict[str, Any] = {}
+            if i == len(pages) - 1:
+                extra["view"] = answer_view(answer_id, bool(answer.citations))
+            if i == 0 and reference is not None:
+                extra["reference"] = reference
+                extra["mention_author"] = False
+            await target.send(
+                content=page.content, embeds=page.embeds, allowed_mentions=NO_MENTIONS, **extra
+            )
+
+    # -- events and commands -------------------------------------------------------------
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if not self.wants_answer(message):
+            return
+        question = self.strip_mention(message.content)
+        if not question:
+            return
+        channel = message.channel
+        in_own_thread = isinstance(channel, discord.Thread) and channel.owner_id == getattr(
+            self.bot.user, "id", None
+        )
+        target: discord.abc.Messageable = channel
+        reference: discord.Message | None = message
+        try:
+            context: list[str] = []
+            if in_own_thread:
+                context = await asyncio.to_thread(self.bot.store.thread_questions, channel.id)
+            answer = await self.answer(question, message.author.id, context)
+            if (
+                self.bot.settings.open_threads
+                and message.guild is not None
+                and isinstance(channel, discord.TextChannel)
+            ):
+                try:
+                    target = await message.create_thread(name=thread_name(question))
+                    reference = None
+                except discord.HTTPException as exc:  # no permission: answer in place
+                    log.info("could not open a thread: %s", exc)
+            thread_id = target.id if isinstance(target, discord.Thread) else None
+            await self.send_answer(target, answer, thread_id, reference)
+        except Exception as exc:  # one error policy, see bot.errors
+            text = user_message(exc, "message question")
+            for piece in plain(text):
+                await message.reply(
+                    piece, allowed_mentions=NO_MENTIONS, mention_author=False, delete_after=30
+                )
+
+    @app_commands.command(name="ask", description="Ask about AI talent moves")
+    @app_commands.describe(question="Your question, in English or French")
+    async def ask(
+        self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 4000]
+    ) -> None:
+        self.refuse_unless_served(interaction)
+        self.bot.limiter.check_capacity()
+        self.bot.limiter.check_cooldown(interaction.user.id)
+        await interaction.response.defer(thinking=True)
+        async with self.bot.limiter.slot():
+            answer = await asyncio.to_thread(self.bot.engine.ask, question)
+        answer_id = await asyncio.to_thread(self.bot.store.save_answer, answer, None)
+        pages = answer_pages(answer)
+        for i, page in enumerate(pages):
+            last = i == len(pages) - 1
+            if last:
+                await interaction.followup.send(
+                    embeds=page.embeds, allowed_mentions=NO_MENTIONS,
+                    view=answer_view(answer_id, bool(answer.citations)),
+                )
+            else:
+                await interaction.followup.send(embeds=page.embeds, allowed_mentions=NO_MENTIONS)
+
+    def refuse_unless_served(self, interaction: discord.Interaction) -> None:
+        settings = self.bot.settings
+        if interaction.guild_id is None and not settings.allow_dms:
+            raise NotAllowedError("I only answer in servers, not in direct messages.")
+        if settings.allowed_guilds and interaction.guild_id not in settings.allowed_guilds:
+            raise NotAllowedError("I'm not set up to answer in this server.")
+
+
+async def setup(bot: TalentBot) -> None:
+    await bot.add_cog(Questions(bot))
