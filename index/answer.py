@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from index.keyword import KeywordIndex
 from index.lexicon import translations
@@ -292,15 +293,19 @@ def answer_kind(question: str) -> str | None:
 def name_in(name: str, text: str) -> bool:
     """The name's words all appear in the text, folded; one typo allowed in long words
     ("Anthopic" for "Anthropic": news copy has typos)."""
-    have = {fold(w) for w in words(text)}
-    for part in words(name):
-        w = fold(part)
+    have = word_set(text)
+    for w in word_set(name):
         if w in have:
             continue
         if len(w) >= 6 and any(_one_edit(w, h) for h in have if abs(len(h) - len(w)) <= 1):
             continue
         return False
     return True
+
+
+@lru_cache(maxsize=8_192)
+def word_set(text: str) -> frozenset[str]:
+    return frozenset(fold(w) for w in words(text))
 
 
 def _one_edit(a: str, b: str) -> bool:
