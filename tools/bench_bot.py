@@ -39,9 +39,10 @@ QUESTIONS = [
 async def run(questions: int, users: int) -> dict[str, object]:
     """The bot runs as its own process (`python -m bot`), as in production; this process
     plays Discord and the users."""
+    from support.discord_server import DiscordTestServer
+
     from index.engine import Engine
     from index.settings import EngineSettings
-    from support.discord_server import DiscordTestServer
 
     work = Path(tempfile.mkdtemp(prefix="talentbot-bench-bot-"))
     bot: asyncio.subprocess.Process | None = None
