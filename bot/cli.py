@@ -72,8 +72,22 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("company", help="who joined and left a company")
     s.add_argument("name", nargs="+")
     s.add_argument("--lang", choices=["en", "fr"], default="en", help="language of the summary")
+    s.add_argument("--chart", type=Path, metavar="OUT.png", help="write the talent-flow chart")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_company)
+
+    s = sub.add_parser("person", help="a person's moves, with sources")
+    s.add_argument("name", nargs="+")
+    s.add_argument("--lang", choices=["en", "fr"], default="en")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_person)
+
+    s = sub.add_parser("moves", help="list move records, filtered")
+    s.add_argument("--from", dest="from_org", metavar="ORG")
+    s.add_argument("--to", dest="to_org", metavar="ORG")
+    s.add_argument("--since", metavar="DATE", help="YYYY, YYYY-MM or YYYY-MM-DD")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_moves)
 
     s = sub.add_parser("chat", help="interactive local chat (one question per line)")
     s.set_defaults(func=cmd_chat)
@@ -179,11 +193,50 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_company(args: argparse.Namespace) -> int:
     name = " ".join(args.name)
-    summary = _ready_engine().company(name, args.lang)
+    summary = _ready_engine().company(name, args.lang, chart=args.chart)
     if args.json:
         print(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
     else:
         print(render_company(summary))
+    return 0
+
+
+def cmd_person(args: argparse.Namespace) -> int:
+    summary = _ready_engine().person(" ".join(args.name), args.lang)
+    if args.json:
+        print(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(render_cited(summary.summary, summary.citations))
+    return 0
+
+
+def cmd_moves(args: argparse.Namespace) -> int:
+    import re
+
+    from index.moves.query import MoveFilter
+
+    if args.since and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", args.since):
+        raise TalentbotError(f"--since {args.since!r}: use YYYY, YYYY-MM or YYYY-MM-DD")
+    engine = _ready_engine()
+    f = MoveFilter(
+        from_org=engine.organisation(args.from_org) if args.from_org else None,
+        to_org=engine.organisation(args.to_org) if args.to_org else None,
+        since=args.since,
+    )
+    rows = engine.moves(f)
+    if args.json:
+        print(json.dumps(
+            [dict(m.to_dict(), citation=c.to_dict()) for m, c in rows],
+            ensure_ascii=False, indent=2,
+        ))
+        return 0
+    from index.moves.query import describe
+
+    for move, citation in rows:
+        print(f"- {describe(move, 'en')} [{move.article_id}]")
+        print(f"    “{citation.quote}”")
+    if not rows:
+        print("No move records match.")
     return 0
 
 
@@ -286,16 +339,22 @@ def render_answer(answer: Answer) -> str:
     if answer.abstained or not answer.citations:
         return answer.text
     lines = [answer.text, "", "Sources:" if answer.language == "en" else "Sources :"]
-    lines += [_source_line(c) for c in answer.citations]
+    for c in answer.citations:
+        lines.append(_source_line(c))
+        if c.quote not in answer.text:  # e.g. a records answer: show the evidence
+            lines.append(f"    “{c.quote}”")
     return "\n".join(lines)
 
 
 def render_company(summary: CompanySummary) -> str:
-    if not summary.citations:
-        return summary.summary
-    lines = [summary.summary, "", "Sources:"]
-    lines += [_source_line(c) for c in summary.citations]
-    return "\n".join(lines)
+    text = render_cited(summary.summary, summary.citations)
+    return f"{text}\n\nChart: {summary.chart}" if summary.chart else text
+
+
+def render_cited(text: str, citations: Sequence[Any]) -> str:
+    if not citations:
+        return text
+    return "\n".join([text, "", "Sources:", *(_source_line(c) for c in citations)])
 
 
 if __name__ == "__main__":

@@ -20,7 +20,9 @@ from index.engine import Engine
 
 log = logging.getLogger("talentbot.bot")
 
-EXTENSIONS = ("bot.exts.questions", "bot.exts.companies", "bot.exts.info", "bot.exts.admin")
+EXTENSIONS = (
+    "bot.exts.questions", "bot.exts.companies", "bot.exts.moves", "bot.exts.info", "bot.exts.admin",
+)
 
 # What the invite asks for, and nothing more (checked by a test against the README).
 INVITE_PERMISSIONS = discord.Permissions(

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import quote as urlquote
 
 import discord
 
-from index.types import Answer, ArticleInfo, Citation, CompanySummary
+from index.types import Answer, ArticleInfo, Citation, CompanySummary, Move, PersonSummary
 
 CONTENT_LIMIT = 2_000
 DESCRIPTION_LIMIT = 4_096
@@ -170,6 +170,29 @@ def company_pages(summary: CompanySummary) -> list[Page]:
     fields = [_source_field(c) for c in summary.citations]
     colour = COLOUR if summary.found else ABSTAIN_COLOUR
     return _pages(f"**{safe(summary.company)}**\n{safe(summary.summary)}", fields, colour, None)
+
+
+def person_pages(summary: PersonSummary) -> list[Page]:
+    fields = [_source_field(c) for c in summary.citations]
+    colour = COLOUR if summary.found else ABSTAIN_COLOUR
+    return _pages(safe(summary.summary), fields, colour, None)
+
+
+def moves_pages(rows: Sequence[tuple[Move, Citation]], title: str) -> list[Page]:
+    """A filtered list of move records, each with its numbered source."""
+    lines = [f"**{safe(title)}**"]
+    citations = []
+    for n, (move, citation) in enumerate(rows[:25], start=1):
+        route = f"{move.from_org or '?'} → {move.to_org or '?'}"
+        details = ", ".join(d for d in (move.role, move.date) if d)
+        lines.append(f"- {safe(move.person)}: {safe(route)}"
+                     + (f" ({safe(details)})" if details else "") + f" [{n}]")
+        citations.append(replace(citation, n=n))
+    if len(rows) > 25:
+        lines.append(f"… and {len(rows) - 25} more (narrow the filters).")
+    if not rows:
+        lines.append("No move records match.")
+    return _pages("\n".join(lines), [_source_field(c) for c in citations], COLOUR, None)
 
 
 def sources_text(citations: Sequence[Citation]) -> list[str]:

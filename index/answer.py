@@ -169,9 +169,17 @@ def answer_question(
     best = candidates[0]
     runners_up = [c for c in candidates[1:] if c.score >= KEEP_RATIO * best.score]
     chosen = [best, *runners_up[: MAX_QUOTES - 1]]
+    kind = answer_kind(question)
+    dated = kind == "number" and len({c.chunk.chunk.article_id for c in chosen}) > 1
+    if dated:
+        # Figures from several articles may disagree (6 of 14 authors gone, then 11 of
+        # 14): show each with its date, newest first, and let the reader see the change.
+        chosen.sort(key=lambda c: str(c.chunk.chunk.meta.get("published") or ""), reverse=True)
     citations = tuple(_citation(i + 1, c, chunks) for i, c in enumerate(chosen))
     lines = [_TEXTS[language]["lead"]]
-    lines += [_quote_line(c.quote, c.n, language) for c in citations]
+    for c in citations:
+        line = _quote_line(c.quote, c.n, language)
+        lines.append(f"({c.published}) {line}" if dated and c.published else line)
     return Answer(
         question=question,
         text="\n".join(lines),

@@ -17,7 +17,16 @@ from typing import Any
 
 from index.errors import BadQuestionError
 from index.settings import EngineSettings, default_settings
-from index.types import Answer, ArticleInfo, CompanySummary, IngestReport, Language
+from index.types import (
+    Answer,
+    ArticleInfo,
+    Citation,
+    CompanySummary,
+    IngestReport,
+    Language,
+    Move,
+    PersonSummary,
+)
 
 log = logging.getLogger(__name__)
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
@@ -44,6 +53,7 @@ class Engine:
         self._retriever: Any = None
         self._version = ""
         self._checked_at = 0.0
+        self._moves: Any = None
 
     # -- loading -------------------------------------------------------------------------
     @property
@@ -119,12 +129,48 @@ class Engine:
         question = self.clean_question(question)
         context = [self.clean_question(c)[:500] for c in context[-3:] if c.strip()]
         self._ensure_loaded()
+        if not context:
+            answer = self._records_answer(question)
+            if answer is not None:
+                return answer
         query = " ".join([question, *context[-1:]])
         chunks = self._retriever.retrieve(query)
         return answer_question(question, chunks, self._keyword, context)
 
-    def company(self, name: str, language: Language = "en") -> CompanySummary:
+    def _records_answer(self, question: str) -> Answer | None:
+        from index.moves.query import is_plain_move_question, parse_record_question
+        from index.moves.summary import records_answer
+        from index.organisations import load_organisations
+        from index.text import detect_language
+
+        moves = self.move_store
+        if moves is None:
+            return None
+        known = load_organisations(self.organisations_file)
+        parsed = parse_record_question(question, known)
+        if parsed is None or not is_plain_move_question(question, known):
+            return None
+        return records_answer(question, parsed, moves, detect_language(question))
+
+    @property
+    def move_store(self) -> Any:
+        """The move records, or None when no ingest has written them yet."""
+        from index.moves.store import MoveStore
+
+        with self._lock:
+            if self._moves is None and self.settings.moves_db.is_file():
+                self._moves = MoveStore(self.settings.moves_db)
+            return self._moves
+
+    def company(
+        self, name: str, language: Language = "en", chart: Path | None = None
+    ) -> CompanySummary:
+        """Arrivals and departures from the move records, with the articles' context;
+        `chart` writes the talent-flow chart there (PNG)."""
+        from dataclasses import replace
+
         from index.company import summarise_company
+        from index.moves.summary import company_summary
         from index.organisations import load_organisations, resolve
 
         name = self.clean_question(name)
@@ -133,11 +179,47 @@ class Engine:
         self._ensure_loaded()
         hits = self._keyword.search(" ".join(org.all_names), 1_000)
         chunks = self._store.get([cid for cid, _ in hits])
-        return summarise_company(org, chunks, language, known)
+        summary = summarise_company(org, chunks, language, known)
+        if self.move_store is not None:
+            summary = company_summary(org, self.move_store, language, summary)
+        if chart is not None and summary.found:
+            from index.chart import flow_chart
+
+            flow_chart(summary, chart, language)
+            summary = replace(summary, chart=str(chart))
+        return summary
+
+    def person(self, name: str, language: Language = "en") -> PersonSummary:
+        from index.moves.summary import person_summary
+
+        name = self.clean_question(name)
+        self._ensure_loaded()
+        if self.move_store is None:
+            return PersonSummary(name, None, False, "No move records yet.", (), ())
+        return person_summary(self.move_store, name, language)
+
+    def organisation(self, name: str) -> str:
+        """The canonical name of an organisation a user names (itself when unknown)."""
+        from index.organisations import load_organisations, resolve
+
+        return resolve(name, load_organisations(self.organisations_file)).name
+
+    def people(self) -> list[str]:
+        return [] if self.move_store is None else list(self.move_store.people())
+
+    def moves(self, f: Any) -> list[tuple[Move, Citation]]:
+        """Records matching a MoveFilter, each with the citation of its evidence."""
+        from index.moves.query import citation_for, find_moves
+
+        self._ensure_loaded()
+        if self.move_store is None:
+            return []
+        return [(m, citation_for(self.move_store, m, i + 1))
+                for i, m in enumerate(find_moves(self.move_store, f))]
 
     @property
     def organisations_file(self) -> Path:
-        return self.settings.corpus_dir.parent / "organisations.yaml"
+        return self.settings.organisations_file
 
     def companies(self) -> list[str]:
         """Canonical names of the organisations the corpus mentions (for autocomplete)."""

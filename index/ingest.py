@@ -16,6 +16,7 @@ from typing import Any
 
 from index.corpus import Article, load_corpus
 from index.lock import writer_lock
+from index.moves.sync import sync_moves
 from index.settings import EngineSettings
 from index.store import ArticleState, ChunkStore, open_client
 from index.types import IngestReport, SkippedFile
@@ -56,6 +57,10 @@ def ingest(
         embedding = embed_model or load_embedding(settings.embed_model, settings.embed_threads)
         if rebuild:
             _drop_collection(settings)
+            for suffix in ("", "-wal", "-shm"):
+                settings.moves_db.with_name(settings.moves_db.name + suffix).unlink(
+                    missing_ok=True
+                )
         store = ChunkStore.open(settings, embedding.model_id, embedding.dimension, create=True)
         # The pipeline wants llama-index's interface; the adapter keeps the real one inside.
         embedding = getattr(embedding, "inner", embedding)
@@ -80,7 +85,9 @@ def ingest(
         for article_id in gone:
             store.delete([c.chunk_id for c in existing[article_id]])
             report.articles_removed += 1
-        if todo or gone or rebuild:
+        moves_changed = sync_moves(settings, articles, whole_corpus, report)
+        report.articles_extracted = moves_changed
+        if todo or gone or rebuild or moves_changed:
             version = store.bump_version()
             _refresh_keyword_cache(settings, store, version)
     report.seconds = time.perf_counter() - started

@@ -17,15 +17,18 @@ class Organisation:
     name: str
     aliases: tuple[str, ...] = ()
     parts: tuple[str, ...] = ()
+    epithets: tuple[str, ...] = ()
 
     @property
     def all_names(self) -> tuple[str, ...]:
-        return (self.name, *self.aliases, *self.parts)
+        return (self.name, *self.aliases, *self.parts, *self.epithets)
 
     def pattern(self) -> re.Pattern[str]:
         """Matches any of its names as whole words in folded text."""
         names = sorted({fold(n) for n in self.all_names}, key=len, reverse=True)
-        alternatives = "|".join(re.escape(n).replace(r"\ ", r"[\s-]+") for n in names)
+        alternatives = "|".join(
+            re.escape(n).replace(r"\ ", r"[\s-]+").replace("'", "['’]") for n in names
+        )
         return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
 
 
@@ -43,17 +46,28 @@ def load_organisations(path: Path = DEFAULT_FILE) -> tuple[Organisation, ...]:
                 name=str(entry["name"]),
                 aliases=tuple(str(a) for a in entry.get("aliases") or ()),
                 parts=tuple(str(p) for p in entry.get("parts") or ()),
+                epithets=tuple(str(e) for e in entry.get("epithets") or ()),
             ))
     return tuple(orgs)
+
+
+@lru_cache(maxsize=4)
+def load_outlets(path: Path = DEFAULT_FILE) -> tuple[str, ...]:
+    """News outlets named in the file: sources of news, not employers."""
+    import yaml
+
+    if not path.is_file():
+        return ()
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return tuple(str(o) for o in data.get("outlets") or ())
 
 
 def resolve(name: str, organisations: tuple[Organisation, ...]) -> Organisation:
     """The organisation a user means by `name`; an unknown name stands for itself."""
     wanted = fold(" ".join(name.split()))
     for org in organisations:
-        if wanted == fold(org.name) or wanted in {fold(a) for a in org.aliases}:
+        # A lab inside a company (FAIR in Meta) stands for the company: move records
+        # are kept per company.
+        if wanted in {fold(n) for n in (org.name, *org.aliases, *org.parts)}:
             return org
-    for org in organisations:  # a part asked by name is summarised on its own
-        if wanted in {fold(p) for p in org.parts}:
-            return Organisation(name=next(p for p in org.parts if fold(p) == wanted))
     return Organisation(name=" ".join(name.split()))

@@ -48,6 +48,18 @@ class EngineSettings(BaseSettings):
     def lock_path(self) -> Path:
         return self.data_dir / "write.lock"
 
+    @property
+    def moves_db(self) -> Path:
+        return self.data_dir / "moves.sqlite3"
+
+    @property
+    def organisations_file(self) -> Path:
+        return self.corpus_dir.parent / "organisations.yaml"
+
+    @property
+    def overrides_file(self) -> Path:
+        return self.corpus_dir.parent / "moves.yaml"
+
 
 def load_engine_settings(**overrides: object) -> EngineSettings:
     """Read settings, turning validation errors into one clear message."""

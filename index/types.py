@@ -55,6 +55,50 @@ class Answer:
         }
 
 
+MoveKind = Literal["joined", "left", "hired", "poached", "announced", "rumoured", "confirmed"]
+DateSource = Literal["text", "article"]
+
+
+@dataclass(frozen=True)
+class Move:
+    """One talent move as the corpus states it, with the sentence that says so.
+
+    `from_org` / `to_org` are canonical organisation names (see corpus/organisations.yaml)
+    or None when the text does not say; `date` is ISO (YYYY, YYYY-MM or YYYY-MM-DD), taken
+    from the sentence when it gives one (`date_source="text"`), else the article's date.
+    """
+
+    person: str
+    from_org: str | None
+    to_org: str | None
+    kind: MoveKind
+    article_id: str
+    evidence: str  # the exact sentence, verified to be in the article
+    start: int  # offset of `evidence` in the article body
+    role: str | None = None
+    date: str | None = None
+    date_source: DateSource | None = None
+    source: str = "rules"  # rules | override | llm
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class CitedMove:
+    move: Move
+    citation: int  # number of its Citation
+
+    def to_dict(self) -> dict[str, Any]:
+        m = self.move
+        return {
+            "person": m.person, "from": m.from_org, "to": m.to_org, "kind": m.kind,
+            "role": m.role, "date": m.date, "date_source": m.date_source,
+            "article_id": m.article_id, "evidence": m.evidence, "source": m.source,
+            "citation": self.citation,
+        }
+
+
 @dataclass(frozen=True)
 class CompanySummary:
     company: str
@@ -63,12 +107,39 @@ class CompanySummary:
     citations: tuple[Citation, ...]
     aliases: tuple[str, ...] = ()
     language: Language = "en"
+    arrivals: tuple[CitedMove, ...] = ()
+    departures: tuple[CitedMove, ...] = ()
+    chart: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "company": self.company,
             "found": self.found,
             "summary": self.summary,
+            "citations": [c.to_dict() for c in self.citations],
+            "arrivals": [m.to_dict() for m in self.arrivals],
+            "departures": [m.to_dict() for m in self.departures],
+            "chart": self.chart,
+        }
+
+
+@dataclass(frozen=True)
+class PersonSummary:
+    query: str
+    person: str | None
+    found: bool
+    summary: str
+    moves: tuple[CitedMove, ...]
+    citations: tuple[Citation, ...]
+    language: Language = "en"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "person": self.person,
+            "found": self.found,
+            "summary": self.summary,
+            "moves": [m.to_dict() for m in self.moves],
             "citations": [c.to_dict() for c in self.citations],
         }
 
@@ -101,6 +172,7 @@ class IngestReport:
     articles_updated: int = 0
     articles_removed: int = 0
     articles_unchanged: int = 0
+    articles_extracted: int = 0  # move records (re-)extracted
     chunks_written: int = 0
     embedded_chunks: int = 0
     word_pieces: int = 0

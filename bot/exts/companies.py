@@ -1,8 +1,10 @@
-"""/company: who joined and who left, with sources; names autocompleted from the corpus."""
+"""/company: arrivals and departures with sources and a flow chart; names autocompleted."""
 
 from __future__ import annotations
 
 import asyncio
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import discord
@@ -16,6 +18,7 @@ if TYPE_CHECKING:
     from bot.client import TalentBot
 
 MAX_CHOICES = 25
+CHART_NAME = "talent-flows.png"
 
 
 def matching(names: list[str], typed: str) -> list[str]:
@@ -35,12 +38,24 @@ class Companies(commands.Cog):
     async def company(
         self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 100]
     ) -> None:
+        self.bot.limiter.check_capacity()
         self.bot.limiter.check_cooldown(interaction.user.id)
         await interaction.response.defer(thinking=True)
-        async with self.bot.limiter.slot():
-            summary = await asyncio.to_thread(self.bot.engine.company, name)
-        for page in company_pages(summary):
-            await interaction.followup.send(embeds=page.embeds, allowed_mentions=NO_MENTIONS)
+        with tempfile.TemporaryDirectory(prefix="talentbot-chart-") as tmp:
+            chart = Path(tmp) / CHART_NAME
+            async with self.bot.limiter.slot():
+                summary = await asyncio.to_thread(self.bot.engine.company, name, "en", chart)
+            pages = company_pages(summary)
+            files = []
+            if summary.chart and chart.is_file():
+                pages[-1].embeds[-1].set_image(url=f"attachment://{CHART_NAME}")
+                files.append(discord.File(chart, filename=CHART_NAME))
+            for i, page in enumerate(pages):
+                last = i == len(pages) - 1
+                await interaction.followup.send(
+                    embeds=page.embeds, allowed_mentions=NO_MENTIONS,
+                    files=files if last else [],
+                )
 
     @company.autocomplete("name")
     async def company_names(

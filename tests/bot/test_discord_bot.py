@@ -230,3 +230,37 @@ async def test_long_answers_are_split_within_discord_limits(
     sent = discord_server.bot_messages
     assert len(sent) > 1
     assert discord_server.status_counts.get(400, 0) == 0
+
+
+async def test_company_attaches_the_flow_chart(
+    discord_server: DiscordTestServer, start_bot: BotFactory
+) -> None:
+    async with start_bot():
+        handle = await discord_server.slash_command("company", {"name": "OpenAI"})
+        await discord_server.wait_for_interaction_response(handle, timeout=20)
+    message = as_message(handle.followups[-1])
+    names = [a.get("filename") for a in message.get("attachments") or []]
+    assert names == ["talent-flows.png"]
+    assert any(
+        (e.get("image") or {}).get("url") == "attachment://talent-flows.png"
+        for e in message.get("embeds") or []
+    )
+    uploads = [f for r in discord_server.requests for f in r.files]
+    assert uploads and uploads[-1].size > 10_000
+    assert "Sebastien Bubeck" in embed_text(handle.followups[0])
+
+
+async def test_person_and_moves_commands(
+    discord_server: DiscordTestServer, start_bot: BotFactory
+) -> None:
+    async with start_bot():
+        completion = await discord_server.autocomplete("person", "name", "roz")
+        choices = await discord_server.wait_for_autocomplete(completion)
+        person = await discord_server.slash_command("person", {"name": "Baptiste Roziere"})
+        await discord_server.wait_for_interaction_response(person, timeout=15)
+        moves = await discord_server.slash_command("moves", {"from": "OpenAI", "to": "Meta"})
+        await discord_server.wait_for_interaction_response(moves, timeout=15)
+    assert [c["value"] for c in choices] == ["Baptiste Rozière"]
+    assert "Meta → Mistral AI" in embed_text(person.followups[0])
+    listing = embed_text(moves.followups[0])
+    assert "Trapit Bansal" in listing and "Hongyu Ren" in listing

@@ -36,13 +36,14 @@ def test_answer_cites_the_right_article_and_quotes_it_verbatim(
 ) -> None:
     answer = seed_engine.ask(question)
     assert not answer.abstained
-    assert answer.mode == "extractive"
+    assert answer.mode in ("extractive", "records")  # plain who-moved questions use records
     assert article in [c.article_id for c in answer.citations[:3]]
     assert fold(fact) in fold(answer.text)
     for citation in answer.citations:
         body = body_of(seed_workdir, citation.article_id)
         assert body[citation.start:citation.start + len(citation.quote)] == citation.quote
-        assert citation.quote in answer.text
+        if answer.mode == "extractive":  # records answers list moves; quotes are citations
+            assert citation.quote in answer.text
         assert f"[{citation.n}]" in answer.text
         assert citation.title
 
@@ -122,7 +123,7 @@ def test_unknown_company_is_not_found(seed_engine: Engine) -> None:
 
 def test_french_company_summary(seed_engine: Engine) -> None:
     summary = seed_engine.company("OpenAI", language="fr")
-    assert summary.summary.startswith("Ce que disent mes articles")
+    assert summary.summary.startswith("OpenAI : ") and "Départs" in summary.summary
     assert any("Murati" in c.quote for c in summary.citations)
 
 

@@ -1,0 +1,70 @@
+"""Keeping the move records in step with the corpus, as part of every ingest."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+
+from index.corpus import Article
+from index.moves.overrides import apply_overrides, load_overrides
+from index.moves.store import MoveStore
+from index.organisations import load_organisations, load_outlets
+from index.settings import EngineSettings
+from index.types import IngestReport, SkippedFile
+
+_RULE_FILES = ("extract.py", "rules.py")
+
+
+def extractor_version() -> str:
+    """Changes with the extraction code itself, so new rules re-extract every article."""
+    digest = hashlib.sha256()
+    for name in _RULE_FILES:
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def rules_version(settings: EngineSettings) -> str:
+    orgs = settings.organisations_file
+    org_hash = hashlib.sha256(orgs.read_bytes()).hexdigest()[:12] if orgs.is_file() else "none"
+    _, override_hash = load_overrides(settings.overrides_file)
+    return f"{extractor_version()}:{org_hash}:{override_hash}"
+
+
+def sync_moves(
+    settings: EngineSettings,
+    articles: Sequence[Article],
+    whole_corpus: bool,
+    report: IngestReport,
+) -> int:
+    """Extract records for new or changed articles (or all, when the rules changed);
+    drop those of deleted articles. Returns how many articles were (re-)extracted."""
+    from index.moves.extract import extract_moves
+
+    try:
+        overrides, _ = load_overrides(settings.overrides_file)
+    except ValueError as exc:
+        report.skipped.append(SkippedFile(str(settings.overrides_file), str(exc)))
+        overrides = {}
+    version = rules_version(settings)
+    organisations = load_organisations(settings.organisations_file)
+    outlets = load_outlets(settings.organisations_file)
+    store = MoveStore(settings.moves_db)
+    try:
+        states = store.states()
+        done = 0
+        for article in articles:
+            if states.get(article.article_id) == (article.fingerprint, version):
+                continue
+            moves = extract_moves(article, organisations, outlets)
+            moves, problems = apply_overrides(article, moves, overrides)
+            for problem in problems:
+                report.skipped.append(SkippedFile(str(settings.overrides_file), problem))
+            store.replace_article(article, version, moves)
+            done += 1
+        if whole_corpus:
+            current = {a.article_id for a in articles}
+            store.remove_articles(sorted(set(states) - current))
+        return done
+    finally:
+        store.close()
