@@ -151,11 +151,23 @@ def answer_question(
     keyword: KeywordIndex,
     context: Sequence[str] = (),
 ) -> Answer:
+    return answer_with_sources(question, chunks, keyword, context)[0]
+
+
+def answer_with_sources(
+    question: str,
+    chunks: Sequence[ScoredChunk],
+    keyword: KeywordIndex,
+    context: Sequence[str] = (),
+    sources: int = 8,
+) -> tuple[Answer, tuple[Citation, ...]]:
+    """The extractive answer, and the best `sources` sentences it chose from (exact quotes
+    with their articles), for a model that writes its own answer from them."""
     language = detect_language(question)
     names = question_names(question)
     unknown = [n for n in names if not any(keyword.knows(t) for t in analyze(n))]
     if unknown:
-        return _abstain(question, language, unknown)
+        return _abstain(question, language, unknown), ()
     entries = _word_weights(question, context, keyword)
     chunks = passages(chunks)
     candidates = _rank(chunks, entries, names, answer_kind(question))
@@ -165,7 +177,7 @@ def answer_question(
         relevant = {a for a in articles if _mentions_all(a, names, chunks)}
         candidates = [c for c in candidates if c.chunk.chunk.article_id in relevant]
     if not candidates or candidates[0].score < MIN_SCORE:
-        return _abstain(question, language, [])
+        return _abstain(question, language, []), ()
     best = candidates[0]
     runners_up = [c for c in candidates[1:] if c.score >= KEEP_RATIO * best.score]
     chosen = [best, *runners_up[: MAX_QUOTES - 1]]
@@ -180,7 +192,7 @@ def answer_question(
     for c in citations:
         line = _quote_line(c.quote, c.n, language)
         lines.append(f"({c.published}) {line}" if dated and c.published else line)
-    return Answer(
+    answer = Answer(
         question=question,
         text="\n".join(lines),
         citations=citations,
@@ -189,6 +201,9 @@ def answer_question(
         mode="extractive",
         language=language,
     )
+    floor = MIN_SCORE * 0.8
+    pool = [c for c in candidates[:sources] if c.score >= floor]
+    return answer, tuple(_citation(i + 1, c, chunks) for i, c in enumerate(pool))
 
 
 def _word_weights(

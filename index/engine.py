@@ -44,9 +44,15 @@ class EngineInfo:
 
 
 class Engine:
-    def __init__(self, settings: EngineSettings | None = None, encoder: Any = None) -> None:
+    def __init__(
+        self, settings: EngineSettings | None = None, encoder: Any = None, llm: Any = None
+    ) -> None:
+        """`llm`: an LLMAnswerer, or None to build one from LLM_* settings on first use
+        (none when LLM_PROVIDER=none). Pass `False` to force the offline answerer."""
         self.settings = settings or default_settings()
         self._encoder = encoder
+        self._llm = llm
+        self._llm_loaded = llm is not None
         self._lock = threading.RLock()
         self._store: Any = None
         self._keyword: Any = None
@@ -108,6 +114,7 @@ class Engine:
         """Load everything now (the bot does this before it connects)."""
         self._ensure_loaded()
         self.encoder.embed_query("warm up")
+        _ = self.llm
 
     # -- questions -----------------------------------------------------------------------
     def clean_question(self, question: str) -> str:
@@ -124,8 +131,6 @@ class Engine:
 
     def ask(self, question: str, context: Sequence[str] = ()) -> Answer:
         """Answer with cited quotes; `context` holds earlier questions of a conversation."""
-        from index.answer import answer_question
-
         question = self.clean_question(question)
         context = [self.clean_question(c)[:500] for c in context[-3:] if c.strip()]
         self._ensure_loaded()
@@ -133,9 +138,25 @@ class Engine:
             answer = self._records_answer(question)
             if answer is not None:
                 return answer
+        answer, sources = self.evidence(question, context)
+        llm = self.llm
+        if llm is not None and not answer.abstained and sources:
+            # The model writes from the same verified sentences; any failure, timeout or
+            # rejected output gives back the extractive answer unchanged.
+            answer = llm.answer(question, answer.language, sources, fallback=answer)
+        return answer
+
+    def evidence(
+        self, question: str, context: Sequence[str] = ()
+    ) -> tuple[Answer, tuple[Citation, ...]]:
+        """The extractive answer and the ranked sentences it chose from (the sources an
+        LLM is given)."""
+        from index.answer import answer_with_sources
+
+        self._ensure_loaded()
         query = " ".join([question, *context[-1:]])
         chunks = self._retriever.retrieve(query)
-        return answer_question(question, chunks, self._keyword, context)
+        return answer_with_sources(question, chunks, self._keyword, context)
 
     def _records_answer(self, question: str) -> Answer | None:
         from index.moves.query import is_plain_move_question, parse_record_question
@@ -151,6 +172,24 @@ class Engine:
         if parsed is None or not is_plain_move_question(question, known):
             return None
         return records_answer(question, parsed, moves, detect_language(question))
+
+    @property
+    def llm(self) -> Any:
+        """The optional LLM answerer (None when LLM_PROVIDER is none)."""
+        with self._lock:
+            if not self._llm_loaded:
+                from index.llm import build_answerer, load_llm_settings
+
+                self._llm = build_answerer(load_llm_settings())
+                self._llm_loaded = True
+            return self._llm or None
+
+    @property
+    def answer_mode(self) -> str:
+        llm = self.llm
+        if llm is None:
+            return "extractive"
+        return f"llm ({llm.settings.provider}: {llm.settings.model}), extractive fallback"
 
     @property
     def move_store(self) -> Any:
@@ -255,7 +294,7 @@ class Engine:
             chunks=self._store.count(),
             embed_model=self.encoder.model_id,
             corpus_version=self._version,
-            answer_mode="extractive",
+            answer_mode=self.answer_mode,
             updated=self._store.metadata.get("updated_at"),
         )
 

@@ -264,3 +264,31 @@ async def test_person_and_moves_commands(
     assert "Meta → Mistral AI" in embed_text(person.followups[0])
     listing = embed_text(moves.followups[0])
     assert "Trapit Bansal" in listing and "Hongyu Ren" in listing
+
+
+async def test_llm_answers_through_the_bot_are_escaped_and_cited(
+    discord_server: DiscordTestServer, start_bot: BotFactory, seed_workdir: Path
+) -> None:
+    from support.llm_server import LLMTestServer, reply
+
+    from index.llm import LLMSettings, build_answerer
+
+    question = "Where did Sebastien Bubeck teach before Microsoft?"
+    with LLMTestServer() as llm_server:
+        llm = build_answerer(LLMSettings(  # type: ignore[call-arg]
+            _env_file=None, LLM_PROVIDER="openai", LLM_BASE_URL=llm_server.openai_url,
+            LLM_MODEL="m", LLM_TIMEOUT_S=5,
+        ))
+        engine = Engine(make_settings(seed_workdir, seed_workdir / "corpus" / "articles"), llm=llm)
+        _, sources = await asyncio.to_thread(engine.evidence, question)
+        n = next(s.n for s in sources if "Princeton" in s.quote)
+        ping = "<@123456789012345678>"
+        llm_server.script(reply(f"@everyone Il enseignait à Princeton [{n}]. {ping}"))
+        async with start_bot(engine=engine):
+            await mention(discord_server, question)
+            answered = await discord_server.wait_for_message(timeout=20)
+    text = embed_text(answered)
+    assert "Princeton" in text and "[1]" in text and "llm answer" in text
+    assert "@everyone" not in text.replace("@\u200beveryone", "")
+    assert "<@123456789012345678>" not in text
+    assert all(pings_nobody(p) for p in discord_server.outgoing_payloads())

@@ -11,6 +11,7 @@ import pytest
 from bot.client import INVITE_PERMISSIONS, required_intents
 from bot.settings import BotSettings, load_bot_settings
 from index.errors import ConfigError
+from index.llm.settings import LLMSettings
 from index.settings import EngineSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,7 +20,7 @@ CANARY = "canary-token-3f1e"
 
 def test_every_setting_is_in_env_example() -> None:
     documented = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
-    for cls in (BotSettings, EngineSettings):
+    for cls in (BotSettings, EngineSettings, LLMSettings):
         for field in cls.model_fields.values():
             assert field.validation_alias in documented, field.validation_alias
 

@@ -66,4 +66,5 @@ def embed_text(message: Any) -> str:
         parts.append(embed.get("description") or "")
         for f in embed.get("fields") or []:
             parts += [f.get("name", ""), f.get("value", "")]
+        parts.append((embed.get("footer") or {}).get("text", ""))
     return "\n".join(parts)
