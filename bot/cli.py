@@ -101,6 +101,19 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("sync-commands", help="register the slash commands globally, then exit")
     s.set_defaults(func=cmd_sync)
 
+    s = sub.add_parser("doctor", help="check settings, token, model, store, index, LLM")
+    s.add_argument("--quiet", action="store_true", help="no report; exit code only")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_doctor)
+
+    s = sub.add_parser("backup", help="archive the embedded store and move records")
+    s.add_argument("out", type=Path, metavar="OUT.tar.gz")
+    s.set_defaults(func=cmd_backup)
+
+    s = sub.add_parser("restore", help="replace the embedded store with a backup")
+    s.add_argument("archive", type=Path, metavar="BACKUP.tar.gz")
+    s.set_defaults(func=cmd_restore)
+
     s = sub.add_parser("eval", help="score the engine on an evaluation file")
     s.add_argument("file", type=Path)
     s.add_argument("--json", action="store_true")
@@ -293,6 +306,42 @@ def _dotenv_has(key: str) -> bool:
     from dotenv import dotenv_values
 
     return bool(dotenv_values(".env").get(key))
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from index.ops import doctor
+
+    engine = _engine()
+    token = bool(os.environ.get("DISCORD_TOKEN") or _dotenv_has("DISCORD_TOKEN"))
+    checks = doctor(engine, token, quick=args.quiet)
+    healthy = all(c.ok for c in checks if c.required)
+    if args.json:
+        print(json.dumps({"healthy": healthy, "checks": [c.to_dict() for c in checks]},
+                         ensure_ascii=False, indent=2))
+    elif not args.quiet:
+        for c in checks:
+            mark = "ok  " if c.ok else ("FAIL" if c.required else "warn")
+            print(f"[{mark}] {c.name}: {c.detail}")
+        print("healthy" if healthy else "not healthy")
+    return 0 if healthy else 1
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from index.ops import backup
+    from index.settings import load_engine_settings
+
+    path = backup(load_engine_settings(), args.out)
+    print(f"Backed up to {path} ({path.stat().st_size:,} bytes).")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from index.ops import restore
+    from index.settings import load_engine_settings
+
+    restore(load_engine_settings(), args.archive)
+    print(f"Restored the index from {args.archive}.")
+    return 0
 
 
 def cmd_eval(args: argparse.Namespace) -> int:

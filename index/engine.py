@@ -108,7 +108,35 @@ class Engine:
         self._keyword = keyword
         self._retriever = HybridRetriever(self._store, keyword, self.encoder, self.settings.top_k)
         self._version = version
+        self._derive_moves(version)
         log.info("index version %s loaded (%d chunks)", version, len(keyword))
+
+    def _derive_moves(self, version: str) -> None:
+        """Bring the local move records in line with the text index they belong to. The
+        ingest that wrote the index did it already on its own machine; another machine
+        (several bots on one Chroma server) derives them here from the stored chunks."""
+        from index.moves.store import MoveStore
+        from index.moves.sync import articles_from_chunks, sync_moves
+        from index.types import IngestReport
+
+        store = MoveStore(self.settings.moves_db)
+        try:
+            if store.corpus_version == version:
+                return
+            articles = articles_from_chunks(self._store.articles_with_text())
+        finally:
+            store.close()
+        report = IngestReport()
+        try:
+            sync_moves(self.settings, articles, True, report)
+        except OSError as exc:  # a read-only data dir: answer without records
+            log.warning("could not update the move records: %s", exc)
+            return
+        from index.ingest import mark_moves_current
+
+        mark_moves_current(self.settings, version)
+        self._moves = None
+        log.info("move records derived from the index (%d articles)", len(articles))
 
     def warm_up(self) -> None:
         """Load everything now (the bot does this before it connects)."""

@@ -90,6 +90,7 @@ def ingest(
         if todo or gone or rebuild or moves_changed:
             version = store.bump_version()
             _refresh_keyword_cache(settings, store, version)
+            mark_moves_current(settings, version)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -243,6 +244,16 @@ def _refresh_keyword_cache(settings: EngineSettings, store: ChunkStore, version:
         (c.chunk_id, str(c.meta.get("title", "")), c.text) for c in store.iter_chunks()
     )
     keyword.save(keyword_dir(settings), version)
+
+
+def mark_moves_current(settings: EngineSettings, version: str) -> None:
+    from index.moves.store import MoveStore
+
+    moves = MoveStore(settings.moves_db)
+    try:
+        moves.set_corpus_version(version)
+    finally:
+        moves.close()
 
 
 def keyword_dir(settings: EngineSettings) -> Path:

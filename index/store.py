@@ -179,6 +179,12 @@ class ChunkStore:
                 yield StoredChunk(chunk_id, doc or "", dict(meta or {}))
             offset += len(ids)
 
+    def articles_with_text(self) -> dict[str, list[StoredChunk]]:
+        grouped: dict[str, list[StoredChunk]] = {}
+        for chunk in self.iter_chunks(with_text=True):
+            grouped.setdefault(chunk.article_id, []).append(chunk)
+        return grouped
+
     def articles(self) -> dict[str, list[StoredChunk]]:
         grouped: dict[str, list[StoredChunk]] = {}
         for chunk in self.iter_chunks(with_text=False):

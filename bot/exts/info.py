@@ -12,6 +12,7 @@ from discord.ext import commands
 import index
 from bot.render import COLOUR, NO_MENTIONS, articles_page
 from bot.views import PagerView
+from index.ops import doctor
 
 if TYPE_CHECKING:
     from bot.client import TalentBot
@@ -51,6 +52,12 @@ class Info(commands.Cog):
         embed.add_field(name="Answers", value=info.answer_mode)
         embed.add_field(name="Embedding model", value=info.embed_model, inline=False)
         embed.add_field(name="Index updated", value=info.updated or "unknown", inline=False)
+        checks = await asyncio.to_thread(
+            doctor, self.bot.engine, self.bot.settings.token is not None, True
+        )
+        health = "\n".join(f"{'✅' if c.ok else ('❌' if c.required else '⚠️')} {c.name}"
+                           for c in checks)
+        embed.add_field(name="Health", value=health[:1024], inline=False)
         await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 

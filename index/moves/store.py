@@ -88,6 +88,19 @@ class MoveStore:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
+    @property
+    def corpus_version(self) -> str | None:
+        """The text index version these records were last brought in line with."""
+        with self._lock:
+            return self._meta("corpus_version")
+
+    def set_corpus_version(self, version: str) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO meta VALUES ('corpus_version', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (version,),
+            )
+
     def states(self) -> dict[str, tuple[str, str]]:
         """article id -> (fingerprint, rules version) of what was extracted."""
         with self._lock:

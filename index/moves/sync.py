@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from index.corpus import Article
 from index.moves.overrides import apply_overrides, load_overrides
@@ -68,3 +69,32 @@ def sync_moves(
         return done
     finally:
         store.close()
+
+
+def articles_from_chunks(chunks_by_article: dict[str, list[Any]]) -> list[Article]:
+    """Articles rebuilt exactly from their stored chunks (exact slices with their offsets
+    and the whitespace between them), kept only when the rebuilt text has the fingerprint
+    the ingest recorded: a bot machine that never saw the corpus files (Chroma server
+    mode) derives the same move records as the ingest job did."""
+    out = []
+    for article_id, chunks in sorted(chunks_by_article.items()):
+        chunks = sorted(chunks, key=lambda c: c.start)
+        body = ""
+        for chunk in chunks:
+            start, gap = chunk.start, str(chunk.meta.get("gap", ""))
+            if start <= len(body) and body[start:] == chunk.text[: len(body) - start]:
+                body = body[:start] + chunk.text
+            elif start == len(body) + len(gap):
+                body += gap + chunk.text
+            else:
+                body = ""
+                break
+        meta = chunks[0].meta if chunks else {}
+        article = Article(
+            article_id=article_id, title=str(meta.get("title", article_id)), body=body,
+            outlet=meta.get("outlet"), published=meta.get("published"), url=meta.get("url"),
+            language=meta.get("language"),
+        )
+        if body and article.fingerprint == meta.get("fingerprint"):
+            out.append(article)
+    return out

@@ -140,3 +140,20 @@ def test_hostile_article_text_cannot_become_a_person(tmp_path: Path) -> None:
     engine.ingest()
     people = engine.people()
     assert people == ["Jiahui Yu"]
+
+
+def test_a_machine_without_the_corpus_derives_the_same_records(
+    seed_workdir: Path, seed_engine: Engine, tmp_path: Path
+) -> None:
+    import shutil
+
+    # Another bot machine: the same store (copied here; a Chroma server in production),
+    # no corpus files, no move records of its own.
+    shutil.copytree(seed_workdir / "data" / "chroma", tmp_path / "data" / "chroma")
+    settings = make_settings(tmp_path, seed_workdir / "corpus" / "articles")
+    other = Engine(settings.model_copy(update={"corpus_dir": tmp_path / "nowhere" / "articles"}))
+    (tmp_path / "nowhere").mkdir()
+    shutil.copy(seed_workdir / "corpus" / "organisations.yaml", tmp_path / "nowhere")
+    mine = sorted((m.person, m.from_org, m.to_org) for m, _ in seed_engine.moves(MoveFilter()))
+    theirs = sorted((m.person, m.from_org, m.to_org) for m, _ in other.moves(MoveFilter()))
+    assert theirs == mine and len(mine) > 10
