@@ -15,6 +15,7 @@ from functools import lru_cache
 from index.keyword import KeywordIndex
 from index.lexicon import translations
 from index.retrieve import ScoredChunk
+from index.safety import looks_like_injection
 from index.store import StoredChunk
 from index.text import Sentence, analyze, detect_language, fold, split_sentences, words
 from index.types import Answer, Citation, Language
@@ -167,7 +168,10 @@ def answer_with_sources(
     names = question_names(question)
     unknown = [n for n in names if not any(keyword.knows(t) for t in analyze(n))]
     if unknown:
-        return _abstain(question, language, unknown), ()
+        # Naming the unknown is helpful, unless the question is an injection attempt
+        # whose words should not be echoed back.
+        shown = [] if looks_like_injection(question) else unknown
+        return _abstain(question, language, shown), ()
     entries = _word_weights(question, context, keyword)
     chunks = passages(chunks)
     candidates = _rank(chunks, entries, names, answer_kind(question))
@@ -255,6 +259,8 @@ def _rank(
                 prev = sentences[i - 1]
                 sentence = Sentence(chunk.chunk.text[prev.start : sentence.end], prev.start)
             text = sentence.text
+            if looks_like_injection(text):
+                continue  # orders aimed at a model are never quoted (index/safety.py)
             terms = set(analyze(text))
             coverage = _coverage(entries, terms)
             named = (

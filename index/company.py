@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from index.organisations import Organisation
+from index.safety import looks_like_injection
 from index.store import StoredChunk
 from index.text import fold, split_sentences
 from index.types import Citation, CompanySummary, Language
@@ -62,6 +63,8 @@ def summarise_company(
         mentioned = True
         recent = -99  # index of the last sentence naming the company
         for i, sentence in enumerate(split_sentences(chunk.text)):
+            if looks_like_injection(sentence.text):
+                continue
             folded = fold(sentence.text)
             named = bool(pattern.search(folded))
             named_others = [o.name for o, p in other_patterns if p.search(folded)]

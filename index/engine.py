@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from index.errors import BadQuestionError
+from index.safety import looks_like_injection
 from index.settings import EngineSettings, default_settings
 from index.types import (
     Answer,
@@ -168,7 +169,9 @@ class Engine:
                 return answer
         answer, sources = self.evidence(question, context)
         llm = self.llm
-        if llm is not None and not answer.abstained and sources:
+        if llm is not None and not answer.abstained and sources and not looks_like_injection(
+            " ".join([question, *context])
+        ):
             # The model writes from the same verified sentences; any failure, timeout or
             # rejected output gives back the extractive answer unchanged.
             answer = llm.answer(question, answer.language, sources, fallback=answer)
