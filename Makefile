@@ -24,6 +24,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	@# Secrets: fails on any credential-looking string not audited in .secrets.baseline.
+	git ls-files -z | xargs -0 $(VENV)/bin/detect-secrets-hook \
+		--baseline .secrets.baseline --exclude-files '^index/models/'
+
 
 eval: $(STAMP)
 	$(VENV)/bin/talentbot eval ../shared/eval/dev.yaml
