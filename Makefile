@@ -27,6 +27,7 @@ lint: $(STAMP)
 	@# Secrets: fails on any credential-looking string not audited in .secrets.baseline.
 	git ls-files -z | xargs -0 $(VENV)/bin/detect-secrets-hook \
 		--baseline .secrets.baseline --exclude-files '^index/models/'
+	PYTHON=$(PYTHON) bash deploy/check.sh
 
 
 eval: $(STAMP)
@@ -50,4 +51,4 @@ bench: $(STAMP) $(BENCH_VENV)/.installed
 		| tee bench-results/bench.json
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) data bench-results
+	rm -rf $(VENV) $(BENCH_VENV) .venv-deploy data bench-results

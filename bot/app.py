@@ -40,14 +40,14 @@ def _ensure_index(engine: Engine) -> None:
 
 def run_bot() -> int:
     """Run until interrupted. Exit code 0 on a clean stop."""
-    import discord
-
     settings = load_bot_settings()
     token = settings.require_token()
     engine = Engine(load_engine_settings())
     _ensure_index(engine)
     bot = build(settings, engine)
-    discord.utils.setup_logging(level=logging.getLogger().getEffectiveLevel() or logging.INFO)
+    # The command line configured logging already; discord.py's own handler would print
+    # every line twice.
+    logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLogger().level))
     try:
         bot.run(token, log_handler=None)
     finally:

@@ -61,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("ingest", help="index the corpus (or the given files)")
     s.add_argument("paths", nargs="*", type=Path)
     s.add_argument("--rebuild", action="store_true", help="drop the index and build it anew")
+    s.add_argument("--allow-skips", action="store_true",
+                   help="exit 0 even when some files were skipped (they are still listed)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_ingest)
 
@@ -185,7 +187,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             f"in {report.seconds:.1f} s."
         )
         _print_skips(report, sys.stdout)
-    return EXIT_SKIPPED if report.skipped else 0
+    return EXIT_SKIPPED if report.skipped and not args.allow_skips else 0
 
 
 def _print_skips(report: IngestReport, out: TextIO) -> None:

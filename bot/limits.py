@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from bot.errors import BusyError, CooldownError
 
@@ -48,12 +49,19 @@ class Limiter:
             raise BusyError(self._avg_seconds * backlog / self.max_concurrent)
 
     @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        """Hold one of the `max_concurrent` places; BusyError when the queue is full."""
+    async def slot(
+        self, queued: Callable[[], Awaitable[Any]] | None = None
+    ) -> AsyncIterator[None]:
+        """Hold one of the `max_concurrent` places; BusyError when the queue is full.
+
+        `queued` is awaited once the place in the queue is taken, before waiting for a
+        turn (an interaction's defer: a BusyError can then no longer follow it)."""
         self.check_capacity()
         self._waiting += 1
         self.peak_waiting = max(self.peak_waiting, self._waiting)
         try:
+            if queued is not None:
+                await queued()
             await self._semaphore.acquire()
         finally:
             self._waiting -= 1

@@ -16,7 +16,8 @@ IdList = Annotated[frozenset[int], NoDecode]
 
 class BotSettings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True,
+        env_ignore_empty=True,  # `VAR=` in .env means "default", as .env.example lists them
     )
 
     token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")

@@ -124,6 +124,10 @@ class OnnxEncoder:
             if self._session is None:
                 import onnxruntime
 
+                # Offline by default: no telemetry events from the runtime either.
+                disable = getattr(onnxruntime, "disable_telemetry_events", None)
+                if disable is not None:
+                    disable()
                 options = onnxruntime.SessionOptions()
                 if self.threads is not None:
                     options.intra_op_num_threads = self.threads

@@ -17,7 +17,8 @@ from index.errors import ConfigError
 
 class EngineSettings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True,
+        env_ignore_empty=True,  # `VAR=` in .env means "default", as .env.example lists them
     )
 
     corpus_dir: Path = Field(Path("corpus/articles"), validation_alias="TALENTBOT_CORPUS_DIR")

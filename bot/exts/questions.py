@@ -15,6 +15,7 @@ from bot.errors import NotAllowedError, user_message
 from bot.render import NO_MENTIONS, answer_pages, plain
 from bot.views import answer_view
 from index.conversation import looks_like_question
+from index.safety import looks_like_injection
 from index.types import Answer
 
 if TYPE_CHECKING:
@@ -24,8 +25,17 @@ log = logging.getLogger("talentbot.bot")
 THREAD_NAME_LIMIT = 100
 
 
+_BIDI_CONTROLS = dict.fromkeys(
+    map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+)
+
+
 def thread_name(question: str) -> str:
-    name = " ".join(question.split()) or "Question"
+    """The question as a thread name, without direction overrides (no spoofed names); an
+    injection attempt is not echoed into the channel's thread list."""
+    if looks_like_injection(question):
+        return "Question"
+    name = " ".join(question.translate(_BIDI_CONTROLS).split()) or "Question"
     return name if len(name) <= THREAD_NAME_LIMIT else name[: THREAD_NAME_LIMIT - 1] + "…"
 
 
@@ -60,7 +70,11 @@ class Questions(commands.Cog):
         )
 
     async def answer(self, question: str, user_id: int, context: list[str]) -> Answer:
-        """Cooldown, then a place in the queue, then the engine off the event loop."""
+        """A usable question, room in the queue, the user's cooldown, then a place in the
+        queue and the engine off the event loop: a refused question costs no work and no
+        cooldown."""
+        self.bot.engine.clean_question(question)  # empty or too long: BadQuestionError
+        self.bot.limiter.check_capacity()
         self.bot.limiter.check_cooldown(user_id)
         async with self.bot.limiter.slot():
             return await asyncio.to_thread(self.bot.engine.ask, question, context)
@@ -113,12 +127,18 @@ class Questions(commands.Cog):
                     log.info("could not open a thread: %s", exc)
             thread_id = target.id if isinstance(target, discord.Thread) else None
             await self.send_answer(target, answer, thread_id, reference)
+        except discord.Forbidden as exc:  # no right to post here: an error reply would be
+            log.warning("cannot answer in channel %s: %s", channel.id, exc)  # refused too
         except Exception as exc:  # one error policy, see bot.errors
             text = user_message(exc, "message question")
-            for piece in plain(text):
-                await message.reply(
-                    piece, allowed_mentions=NO_MENTIONS, mention_author=False, delete_after=30
-                )
+            try:
+                for piece in plain(text):
+                    await message.reply(
+                        piece, allowed_mentions=NO_MENTIONS, mention_author=False,
+                        delete_after=30,
+                    )
+            except discord.HTTPException as reply_exc:
+                log.warning("could not send the error reply: %s", reply_exc)
 
     @app_commands.command(name="ask", description="Ask about AI talent moves")
     @app_commands.describe(question="Your question, in English or French")
@@ -126,10 +146,12 @@ class Questions(commands.Cog):
         self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 4000]
     ) -> None:
         self.refuse_unless_served(interaction)
+        self.bot.engine.clean_question(question)  # refused before the defer: ephemeral
         self.bot.limiter.check_capacity()
         self.bot.limiter.check_cooldown(interaction.user.id)
-        await interaction.response.defer(thinking=True)
-        async with self.bot.limiter.slot():
+        # The place in the queue is taken before the defer (no await in between), so a
+        # refusal is always the first, ephemeral, response and never a public follow-up.
+        async with self.bot.limiter.slot(queued=lambda: interaction.response.defer(thinking=True)):
             answer = await asyncio.to_thread(self.bot.engine.ask, question)
         answer_id = await asyncio.to_thread(self.bot.store.save_answer, answer, None)
         pages = answer_pages(answer)
