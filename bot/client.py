@@ -106,15 +106,18 @@ class TalentBotMixin:
         user_message(sys.exc_info()[1] or RuntimeError(event_method), event_method)
 
 
+def _client_options(settings: BotSettings) -> dict[str, Any]:
+    return {
+        "command_prefix": commands.when_mentioned,
+        "intents": required_intents(settings),
+        "allowed_mentions": NO_MENTIONS,
+        "help_command": None,
+    }
+
+
 class TalentBot(TalentBotMixin, commands.Bot):
     def __init__(self, engine: Engine, settings: BotSettings, store: BotStore, **kw: Any) -> None:
-        super().__init__(
-            command_prefix=commands.when_mentioned,
-            intents=required_intents(settings),
-            allowed_mentions=NO_MENTIONS,
-            help_command=None,
-            **kw,
-        )
+        super().__init__(**_client_options(settings), **kw)
         self._setup(engine, settings, store)
 
     async def on_message(self, message: discord.Message) -> None:
@@ -123,18 +126,11 @@ class TalentBot(TalentBotMixin, commands.Bot):
 
 class ShardedTalentBot(TalentBotMixin, commands.AutoShardedBot):
     def __init__(self, engine: Engine, settings: BotSettings, store: BotStore, **kw: Any) -> None:
-        super().__init__(
-            command_prefix=commands.when_mentioned,
-            intents=required_intents(settings),
-            allowed_mentions=NO_MENTIONS,
-            help_command=None,
-            shard_count=settings.shard_count,
-            **kw,
-        )
+        super().__init__(**_client_options(settings), shard_count=settings.shard_count, **kw)
         self._setup(engine, settings, store)
 
     async def on_message(self, message: discord.Message) -> None:
-        return None
+        return None  # as above
 
 
 def create_bot(
