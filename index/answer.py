@@ -281,9 +281,13 @@ def _rank(
 def passages(chunks: Sequence[ScoredChunk]) -> list[ScoredChunk]:
     """Retrieved chunks of one article that overlap or touch, joined into one passage, so
     a sentence that starts a chunk can still be read with the one before it."""
-    by_article: dict[str, list[ScoredChunk]] = {}
+    # Grouped by text version too: while an ingest replaces an article, its old and new
+    # chunks briefly coexist, and joining across versions would quote text that is in
+    # neither.
+    by_article: dict[tuple[str, str], list[ScoredChunk]] = {}
     for c in chunks:
-        by_article.setdefault(c.chunk.article_id, []).append(c)
+        key = (c.chunk.article_id, str(c.chunk.meta.get("fingerprint", "")))
+        by_article.setdefault(key, []).append(c)
     out: list[ScoredChunk] = []
     for group in by_article.values():
         group.sort(key=lambda c: c.chunk.start)

@@ -4,10 +4,17 @@ Each article's chunks carry its fingerprint. A run compares the corpus with what
 holds and embeds only new or changed articles: an unchanged corpus costs zero embedding
 calls. New chunks are written before the old ones are deleted, so a reader never finds an
 article missing, and an interrupted run leaves articles that the next run completes.
+
+An article the embedder fails on does not stop the others: a failing batch is retried one
+article at a time, and the article that still fails is reported in `report.skipped`
+("embedding failed: ...") and left as it was (its previous version, if any, stays indexed
+and so do its move records); the next run tries it again. When the embedder fails on any
+text at all, the ingest stops with that error instead of skipping every article.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -15,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from index.corpus import Article, load_corpus
+from index.errors import TalentbotError
 from index.lock import writer_lock
 from index.moves.sync import sync_moves
 from index.settings import EngineSettings
@@ -79,15 +87,29 @@ def ingest(
             else:
                 report.articles_unchanged += 1
         gone = sorted(set(existing) - {a.article_id for a in articles}) if whole_corpus else []
+        # A run killed after writing chunks but before its last steps left the keyword cache
+        # and the move records' version behind the chunks; this run finishes that work.
+        unfinished = not _finished(settings, store, existing)
 
+        failed: set[str] = set()
         if todo:
-            _index_articles(store, embedding, todo, existing, report, progress)
+            failed = _index_articles(store, embedding, todo, existing, report, progress)
+        for article_id in failed:  # left as they were: neither added nor updated
+            if article_id in states:
+                report.articles_updated -= 1
+            else:
+                report.articles_added -= 1
         for article_id in gone:
             store.delete([c.chunk_id for c in existing[article_id]])
             report.articles_removed += 1
-        moves_changed = sync_moves(settings, articles, whole_corpus, report)
+        # The move records follow the text index: an article that could not be indexed
+        # keeps the records of the version that is (none for a new one).
+        synced = [a for a in articles if a.article_id not in failed]
+        moves_changed = sync_moves(settings, synced, whole_corpus and not failed, report)
+        if whole_corpus and failed:
+            _forget_moves(settings, {a.article_id for a in articles})
         report.articles_extracted = moves_changed
-        if todo or gone or rebuild or moves_changed:
+        if todo or gone or rebuild or moves_changed or unfinished:
             version = store.bump_version()
             _refresh_keyword_cache(settings, store, version)
             mark_moves_current(settings, version)
@@ -102,32 +124,30 @@ def _index_articles(
     existing: dict[str, list[Any]],
     report: IngestReport,
     progress: Progress | None,
-) -> None:
+) -> set[str]:
+    """Embed and store the articles; return the ids of those left as they were."""
     from llama_index.core.ingestion import IngestionPipeline
 
     from index.encoder import WordPieceTokenizer
 
     tokenizer = WordPieceTokenizer()
     pipeline = IngestionPipeline(transformations=[_splitter(tokenizer), embedding])
+    failed: set[str] = set()
     done = 0
     if progress:
         progress(0, len(todo))
     for i in range(0, len(todo), ARTICLES_PER_BATCH):
         batch = todo[i:i + ARTICLES_PER_BATCH]
-        documents, ok = [], []
-        for article in batch:
-            documents.append(_document(article, tokenizer))
-            ok.append(article)
-        nodes = pipeline.run(documents=documents, show_progress=False)
-        by_article: dict[str, list[Any]] = {}
-        for node in nodes:
-            by_article.setdefault(str(node.ref_doc_id), []).append(node)
+        ok, by_article = _embed_batch(pipeline, embedding, batch, tokenizer, report)
+        indexed = {a.article_id for a in ok}
+        failed.update(a.article_id for a in batch if a.article_id not in indexed)
         for article in ok:
             article_nodes = by_article.get(article.article_id, [])
             try:
                 rows = _rows(article, article_nodes, tokenizer, report)
             except ValueError as exc:
                 report.skipped.append(SkippedFile(article.path, str(exc)))
+                failed.add(article.article_id)
                 continue
             ids, embeddings, texts, metas = rows
             store.add(ids, embeddings, texts, metas)
@@ -140,6 +160,71 @@ def _index_articles(
         done += len(batch)
         if progress:
             progress(done, len(todo))
+    return failed
+
+
+def _embed_batch(
+    pipeline: Any, embedding: Any, batch: list[Article], tokenizer: Any, report: IngestReport
+) -> tuple[list[Article], dict[str, list[Any]]]:
+    """Chunk and embed a batch: the articles that worked, with their nodes by article id.
+
+    A failing batch is retried one article at a time, so one article the embedder chokes on
+    costs only itself; it goes to `report.skipped` with the reason."""
+    try:
+        return batch, _run_pipeline(pipeline, batch, tokenizer)
+    except TalentbotError:
+        raise
+    except Exception as exc:
+        log.warning(
+            "embedding a batch of %d articles failed (%s); retrying one by one",
+            len(batch), _describe(exc),
+        )
+    try:
+        embedding.get_text_embedding("Embedding probe: is the model itself working?")
+    except Exception:
+        log.error("the embedding model fails on any text; stopping the ingest")
+        raise
+    ok: list[Article] = []
+    by_article: dict[str, list[Any]] = {}
+    for article in batch:
+        try:
+            by_article.update(_run_pipeline(pipeline, [article], tokenizer))
+        except TalentbotError:
+            raise
+        except Exception as exc:
+            log.warning("article %s not indexed: %s", article.article_id, _describe(exc))
+            report.skipped.append(
+                SkippedFile(article.path, f"embedding failed: {_describe(exc)}")
+            )
+            continue
+        ok.append(article)
+    return ok, by_article
+
+
+def _run_pipeline(pipeline: Any, articles: list[Article], tokenizer: Any) -> dict[str, list[Any]]:
+    documents = [_document(article, tokenizer) for article in articles]
+    nodes = pipeline.run(documents=documents, show_progress=False)
+    by_article: dict[str, list[Any]] = {}
+    for node in nodes:
+        by_article.setdefault(str(node.ref_doc_id), []).append(node)
+    return by_article
+
+
+def _describe(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or "no message"
+    return f"{type(exc).__name__}: {text[:200]}"
+
+
+def _forget_moves(settings: EngineSettings, current: set[str]) -> None:
+    """Drop the move records of articles no longer in the corpus (what `sync_moves` does
+    for a whole corpus, without touching the records of articles that failed)."""
+    from index.moves.store import MoveStore
+
+    moves = MoveStore(settings.moves_db)
+    try:
+        moves.remove_articles(sorted(set(moves.states()) - current))
+    finally:
+        moves.close()
 
 
 def _splitter(tokenizer: Any) -> Any:
@@ -216,6 +301,31 @@ def _rows(
         texts.append(text)
         metas.append(meta)
     return ids, embeddings, texts, metas
+
+
+def _finished(
+    settings: EngineSettings, store: ChunkStore, existing: dict[str, list[Any]]
+) -> bool:
+    """Whether the last run that wrote to the store got to its end: the keyword cache holds
+    exactly the stored chunks under the store's version, and so do the move records."""
+    from index.moves.store import MoveStore
+
+    version = store.corpus_version
+    if not existing and version == "empty":
+        return True  # nothing was ever written
+    try:
+        head = json.loads((keyword_dir(settings) / "talentbot.json").read_text())
+        cached = set(head["ids"]) if head.get("version") == version else None
+    except (OSError, ValueError, KeyError, TypeError):
+        cached = None
+    stored = {c.chunk_id for chunks in existing.values() for c in chunks}
+    if cached != stored or not settings.moves_db.is_file():
+        return False
+    moves = MoveStore(settings.moves_db)
+    try:
+        return moves.corpus_version == version
+    finally:
+        moves.close()
 
 
 def _state(chunks: list[Any]) -> ArticleState:

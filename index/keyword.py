@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -83,21 +84,27 @@ class KeywordIndex:
         return [(self._ids[i], float(scores[i])) for i in top if scores[i] > 0]
 
     def save(self, folder: Path, version: str) -> None:
-        tmp = folder.with_name(folder.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
+        """Write the cache beside `folder` and swap it in. Two processes saving at once (an
+        ingest and a bot) each use their own temporary folder; the loser's copy, built
+        from the same version, is dropped."""
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=folder.name + ".tmp-", dir=folder.parent))
         if self._bm25 is not None:
             self._bm25.save(str(tmp), show_progress=False)  # type: ignore[attr-defined]
         (tmp / "talentbot.json").write_text(
             json.dumps({"format": _FORMAT, "version": version, "ids": self._ids})
         )
         # Swap the folder in whole so a reader never sees half a cache.
-        old = folder.with_name(folder.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if folder.exists():
-            folder.rename(old)
-        tmp.rename(folder)
-        shutil.rmtree(old, ignore_errors=True)
+        old = Path(tempfile.mkdtemp(prefix=folder.name + ".old-", dir=folder.parent))
+        try:
+            if folder.exists():
+                folder.replace(old / "cache")
+            tmp.rename(folder)
+        except OSError as exc:  # another process swapped its copy in first
+            log.info("keyword cache written concurrently (%s); keeping the other copy", exc)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.rmtree(old, ignore_errors=True)
 
     @classmethod
     def load(cls, folder: Path, version: str) -> KeywordIndex | None:
