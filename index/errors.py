@@ -21,6 +21,10 @@ class IndexMismatchError(TalentbotError):
     """The index was built with another embedding model, dimension or schema."""
 
 
+class StoreUnavailableError(TalentbotError):
+    """The Chroma server cannot be reached, or refused the request."""
+
+
 class IndexBusyError(TalentbotError):
     """Another process holds the writer lock."""
 

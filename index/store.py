@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from index.errors import IndexMismatchError, IndexMissingError
+from index.errors import IndexMismatchError, IndexMissingError, StoreUnavailableError
 from index.settings import EngineSettings
 
 SCHEMA_VERSION = 1
@@ -59,47 +60,83 @@ def open_client(settings: EngineSettings) -> Any:
         headers = {}
         if settings.chroma_auth_token is not None:
             headers["Authorization"] = f"Bearer {settings.chroma_auth_token.get_secret_value()}"
-        return chromadb.HttpClient(
-            host=settings.chroma_host, port=settings.chroma_port, ssl=settings.chroma_ssl,
-            headers=headers, settings=chroma_settings,
-        )
+        with store_errors(_where(settings)):
+            try:
+                return chromadb.HttpClient(
+                    host=settings.chroma_host, port=settings.chroma_port,
+                    ssl=settings.chroma_ssl, headers=headers, settings=chroma_settings,
+                )
+            except ValueError:  # chromadb's "Could not connect to a Chroma server"
+                raise StoreUnavailableError(
+                    _unreachable(_where(settings), "no connection")
+                ) from None
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
 
 
+@contextmanager
+def store_errors(where: str) -> Iterator[None]:
+    """A Chroma server's connection and auth failures as messages a user can act on."""
+    import httpx
+    from chromadb.errors import AuthorizationError, ChromaAuthError
+
+    try:
+        yield
+    except httpx.HTTPError as exc:  # refused, reset, timed out, a proxy's 502 ...
+        raise StoreUnavailableError(
+            _unreachable(where, f"{type(exc).__name__}: {exc}")
+        ) from None
+    except (ChromaAuthError, AuthorizationError) as exc:
+        raise StoreUnavailableError(
+            f"{where} refused the request ({exc}); check CHROMA_AUTH_TOKEN."
+        ) from None
+
+
+def _unreachable(where: str, detail: str) -> str:
+    return (
+        f"Cannot reach {where} ({detail}): is it running? "
+        "Check CHROMA_HOST, CHROMA_PORT and CHROMA_SSL."
+    )
+
+
 class ChunkStore:
-    def __init__(self, client: Any, collection: Any) -> None:
+    def __init__(self, client: Any, collection: Any, where: str = "the vector store") -> None:
         self._client = client
         self._collection = collection
+        self._where = where
 
     @classmethod
     def open(
         cls, settings: EngineSettings, model_id: str, dimension: int, *, create: bool
     ) -> ChunkStore:
+        from chromadb.errors import NotFoundError
+
         client = open_client(settings)
         name = settings.collection
-        if create:
-            collection = client.get_or_create_collection(
-                name,
-                metadata={
-                    "hnsw:space": "cosine",
-                    "schema_version": SCHEMA_VERSION,
-                    "embed_model": model_id,
-                    "dimension": dimension,
-                    "corpus_version": "empty",
-                },
-                embedding_function=None,
-            )
-        else:
-            try:
-                collection = client.get_collection(name, embedding_function=None)
-            except Exception:  # chromadb raises several types for "no such collection"
-                raise IndexMissingError(
-                    f"There is no index in {_where(settings)} yet: run `talentbot ingest` "
-                    "to build it from the corpus."
-                ) from None
-        store = cls(client, collection)
-        store.check_compatible(model_id, dimension, _where(settings))
+        where = _where(settings)
+        with store_errors(where):
+            if create:
+                collection = client.get_or_create_collection(
+                    name,
+                    metadata={
+                        "hnsw:space": "cosine",
+                        "schema_version": SCHEMA_VERSION,
+                        "embed_model": model_id,
+                        "dimension": dimension,
+                        "corpus_version": "empty",
+                    },
+                    embedding_function=None,
+                )
+            else:
+                try:
+                    collection = client.get_collection(name, embedding_function=None)
+                except NotFoundError:  # only "no such collection": not a network failure
+                    raise IndexMissingError(
+                        f"There is no index in {where} yet: run `talentbot ingest` "
+                        "to build it from the corpus."
+                    ) from None
+        store = cls(client, collection, where)
+        store.check_compatible(model_id, dimension, where)
         return store
 
     def check_compatible(self, model_id: str, dimension: int, where: str) -> None:
@@ -121,11 +158,16 @@ class ChunkStore:
 
     def reopened(self) -> ChunkStore:
         """The same collection with fresh metadata (another process may have written)."""
-        try:
-            collection = self._client.get_collection(self._collection.name, embedding_function=None)
-        except Exception:
-            return self
-        return ChunkStore(self._client, collection)
+        from chromadb.errors import NotFoundError
+
+        with store_errors(self._where):
+            try:
+                collection = self._client.get_collection(
+                    self._collection.name, embedding_function=None
+                )
+            except NotFoundError:  # dropped by a --rebuild under way: keep what we have
+                return self
+        return ChunkStore(self._client, collection, self._where)
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -140,11 +182,13 @@ class ChunkStore:
         meta = {k: v for k, v in self.metadata.items() if not k.startswith("hnsw:")}
         meta["corpus_version"] = version
         meta["updated_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        self._collection.modify(metadata=meta)
+        with store_errors(self._where):
+            self._collection.modify(metadata=meta)
         return version
 
     def count(self) -> int:
-        return int(self._collection.count())
+        with store_errors(self._where):
+            return int(self._collection.count())
 
     def add(
         self,
@@ -155,22 +199,25 @@ class ChunkStore:
     ) -> None:
         for i in range(0, len(ids), WRITE_BATCH):
             j = i + WRITE_BATCH
-            self._collection.upsert(
-                ids=list(ids[i:j]),
-                embeddings=[list(e) for e in embeddings[i:j]],
-                documents=list(documents[i:j]),
-                metadatas=[_clean(m) for m in metadatas[i:j]],
-            )
+            with store_errors(self._where):
+                self._collection.upsert(
+                    ids=list(ids[i:j]),
+                    embeddings=[list(e) for e in embeddings[i:j]],
+                    documents=list(documents[i:j]),
+                    metadatas=[_clean(m) for m in metadatas[i:j]],
+                )
 
     def delete(self, ids: Sequence[str]) -> None:
         for i in range(0, len(ids), WRITE_BATCH):
-            self._collection.delete(ids=list(ids[i:i + WRITE_BATCH]))
+            with store_errors(self._where):
+                self._collection.delete(ids=list(ids[i:i + WRITE_BATCH]))
 
     def iter_chunks(self, *, with_text: bool = True) -> Iterator[StoredChunk]:
         include = ["metadatas", "documents"] if with_text else ["metadatas"]
         offset = 0
         while True:
-            page = self._collection.get(include=include, limit=_READ_PAGE, offset=offset)
+            with store_errors(self._where):
+                page = self._collection.get(include=include, limit=_READ_PAGE, offset=offset)
             ids = page["ids"]
             if not ids:
                 return
@@ -196,9 +243,10 @@ class ChunkStore:
         n = min(k, self.count())
         if n == 0:
             return []
-        result = self._collection.query(
-            query_embeddings=[list(embedding)], n_results=n, include=["distances"]
-        )
+        with store_errors(self._where):
+            result = self._collection.query(
+                query_embeddings=[list(embedding)], n_results=n, include=["distances"]
+            )
         return [
             (cid, 1.0 - float(dist))
             for cid, dist in zip(result["ids"][0], result["distances"][0], strict=True)
@@ -207,7 +255,8 @@ class ChunkStore:
     def get(self, ids: Sequence[str]) -> list[StoredChunk]:
         if not ids:
             return []
-        page = self._collection.get(ids=list(ids), include=["metadatas", "documents"])
+        with store_errors(self._where):
+            page = self._collection.get(ids=list(ids), include=["metadatas", "documents"])
         found = {
             cid: StoredChunk(cid, doc or "", dict(meta or {}))
             for cid, doc, meta in zip(

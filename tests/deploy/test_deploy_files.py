@@ -192,7 +192,8 @@ def test_dockerfile_has_the_runtime_contract() -> None:
 
     env = " ".join(by_name.get("ENV", []))
     assert re.search(r"\bTALENTBOT_DATA_DIR=/data\b", env)
-    assert re.search(r"\bTALENTBOT_CORPUS_DIR=/app/corpus/articles\b", env)
+    corpus_env = r"\bTALENTBOT_CORPUS_DIR=/app/corpus/articles\b"  # pragma: allowlist secret
+    assert re.search(corpus_env, env)
 
 
 def test_dockerfile_bakes_in_the_model_and_the_corpus() -> None:

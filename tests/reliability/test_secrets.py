@@ -20,7 +20,7 @@ from index.ops import doctor
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "canary-discord-token-5d2c"
-API_KEY = "sk-canary-llm-key-9a41"
+API_KEY = "sk-canary-llm-key-9a41"  # pragma: allowlist secret
 
 
 async def test_canary_secrets_never_leak(
