@@ -141,6 +141,11 @@ def _index_articles(
         ok, by_article = _embed_batch(pipeline, embedding, batch, tokenizer, report)
         indexed = {a.article_id for a in ok}
         failed.update(a.article_id for a in batch if a.article_id not in indexed)
+        ids: list[str] = []
+        embeddings: list[list[float]] = []
+        texts: list[str] = []
+        metas: list[dict[str, Any]] = []
+        stale: list[str] = []
         for article in ok:
             article_nodes = by_article.get(article.article_id, [])
             try:
@@ -149,14 +154,17 @@ def _index_articles(
                 report.skipped.append(SkippedFile(article.path, str(exc)))
                 failed.add(article.article_id)
                 continue
-            ids, embeddings, texts, metas = rows
-            store.add(ids, embeddings, texts, metas)
-            fresh = set(ids)
-            stale = [c.chunk_id for c in existing.get(article.article_id, [])
-                     if c.chunk_id not in fresh]
-            store.delete(stale)
-            report.chunks_written += len(ids)
-            report.embedded_chunks += len(ids)
+            fresh = set(rows[0])
+            stale += [c.chunk_id for c in existing.get(article.article_id, [])
+                      if c.chunk_id not in fresh]
+            for target, values in zip((ids, embeddings, texts, metas), rows, strict=True):
+                target.extend(values)  # type: ignore[attr-defined]
+        # One write per batch (Chroma is far faster with larger upserts); new chunks land
+        # before the old ones go, so a reader never finds an article missing.
+        store.add(ids, embeddings, texts, metas)
+        store.delete(stale)
+        report.chunks_written += len(ids)
+        report.embedded_chunks += len(ids)
         done += len(batch)
         if progress:
             progress(done, len(todo))

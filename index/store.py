@@ -240,13 +240,14 @@ class ChunkStore:
 
     def query(self, embedding: Sequence[float], k: int) -> list[tuple[str, float]]:
         """Nearest chunk ids with cosine similarity, best first."""
-        n = min(k, self.count())
-        if n == 0:
-            return []
+        # No count() first: Chroma returns what it has when k exceeds it (one round trip
+        # less per question against a server).
         with store_errors(self._where):
             result = self._collection.query(
-                query_embeddings=[list(embedding)], n_results=n, include=["distances"]
+                query_embeddings=[list(embedding)], n_results=k, include=["distances"]
             )
+        if not result["ids"] or not result["ids"][0]:
+            return []
         return [
             (cid, 1.0 - float(dist))
             for cid, dist in zip(result["ids"][0], result["distances"][0], strict=True)

@@ -570,6 +570,8 @@ def _crash_points() -> dict[str, Callable[[pytest.MonkeyPatch], None]]:
 
     def after_calls(owner: Any, name: str, calls: int) -> Callable[[pytest.MonkeyPatch], None]:
         def patch(monkeypatch: pytest.MonkeyPatch) -> None:
+            # Writes go one batch of articles at a time: small batches give several.
+            monkeypatch.setattr(ingest_module, "ARTICLES_PER_BATCH", 2)
             real = getattr(owner, name)
             count = {"n": 0}
 
@@ -584,10 +586,10 @@ def _crash_points() -> dict[str, Callable[[pytest.MonkeyPatch], None]]:
         return patch
 
     return {
-        "between an article's new chunks and the old ones' deletion": after_calls(
+        "between a batch's new chunks and the old ones' deletion": after_calls(
             ChunkStore, "delete", 1
         ),
-        "after two articles": after_calls(ChunkStore, "add", 2),
+        "after two batches": after_calls(ChunkStore, "add", 2),
         "half-way through the move records": after_calls(MoveStore, "replace_article", 1),
         "before the version bump": after_calls(ChunkStore, "bump_version", 0),
         "while saving the keyword cache": after_calls(KeywordIndex, "save", 0),
