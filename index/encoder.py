@@ -100,6 +100,7 @@ class OnnxEncoder:
         self.meta = read_meta(self.model_dir)
         self.calls = 0  # texts embedded so far
         self.tokens_embedded = 0  # word pieces fed, after truncation, without [CLS]/[SEP]
+        self.tokens_truncated = 0  # word pieces cut off by the 256 limit
         self._session: Any = None
         self._tokenizer: WordPieceTokenizer | None = None
         self._lock = threading.Lock()
@@ -147,6 +148,8 @@ class OnnxEncoder:
         if not texts:
             return out
         encodings = self.tokenizer.encode_batch(texts)
+        # Each overflowing piece carries its own [CLS] and [SEP].
+        cut = sum(len(o.ids) - 2 for enc in encodings for o in enc.overflowing)
         # Shortest first, so each run pads as little as possible.
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         for start in range(0, len(order), self.batch_size):
@@ -168,6 +171,7 @@ class OnnxEncoder:
                 self.tokens_embedded += int(mask.sum()) - 2 * len(rows)
         with self._lock:
             self.calls += len(texts)
+            self.tokens_truncated += cut
         return out
 
     def embed_query(self, text: str) -> list[float]:

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 MODEL_MAX_WORD_PIECES = 256
 CHUNK_WORD_PIECES = MODEL_MAX_WORD_PIECES - 2  # [CLS] and [SEP] take two
 CHUNK_OVERLAP = 32
-ARTICLES_PER_BATCH = 16
+ARTICLES_PER_BATCH = 48  # a few hundred chunks per Chroma write
 _MAX_TITLE_PIECES = 64
 
 # Called with (articles done, articles to do) as work progresses.
@@ -50,8 +50,6 @@ def ingest(
     embed_model: Any = None,
 ) -> IngestReport:
     """Bring the index in line with the corpus (or add/update just the given paths)."""
-    from index.embedding import load_embedding
-
     started = time.perf_counter()
     report = IngestReport()
     with writer_lock(settings.lock_path):
@@ -62,16 +60,16 @@ def ingest(
         report.articles_seen = len(articles)
         report.skipped.extend(skipped)
         report.duplicates.extend(duplicates)
-        embedding = embed_model or load_embedding(settings.embed_model, settings.embed_threads)
+        # Only the model's identity is needed to open the store; llama-index (1-2 s to
+        # import) and the model itself load when there is something to embed.
+        identity = embed_model or _identity(settings)
         if rebuild:
             _drop_collection(settings)
             for suffix in ("", "-wal", "-shm"):
                 settings.moves_db.with_name(settings.moves_db.name + suffix).unlink(
                     missing_ok=True
                 )
-        store = ChunkStore.open(settings, embedding.model_id, embedding.dimension, create=True)
-        # The pipeline wants llama-index's interface; the adapter keeps the real one inside.
-        embedding = getattr(embedding, "inner", embedding)
+        store = ChunkStore.open(settings, identity.model_id, identity.dimension, create=True)
         existing = store.articles()
         states = {aid: _state(chunks) for aid, chunks in existing.items()}
 
@@ -93,6 +91,9 @@ def ingest(
 
         failed: set[str] = set()
         if todo:
+            embedding = embed_model or _embedding(settings, identity)
+            # The pipeline wants llama-index's interface; an adapter keeps it inside.
+            embedding = getattr(embedding, "inner", embedding)
             failed = _index_articles(store, embedding, todo, existing, report, progress)
         for article_id in failed:  # left as they were: neither added nor updated
             if article_id in states:
@@ -117,6 +118,37 @@ def ingest(
     return report
 
 
+def _counters(embedding: Any) -> tuple[int, int] | None:
+    """(word pieces embedded, word pieces truncated) so far, if the model counts them."""
+    encoder = getattr(embedding, "_encoder", None)
+    if encoder is None or not hasattr(encoder, "tokens_truncated"):
+        return None
+    return int(encoder.tokens_embedded), int(encoder.tokens_truncated)
+
+
+def _identity(settings: EngineSettings) -> Any:
+    """Something with the model's `model_id` and `dimension`, as cheaply as possible."""
+    from index.encoder import DEFAULT_MODEL, OnnxEncoder
+
+    if settings.embed_model == DEFAULT_MODEL:
+        return OnnxEncoder(threads=settings.embed_threads)  # reads model.json, loads nothing
+    from index.embedding import load_embedding
+
+    return load_embedding(settings.embed_model, settings.embed_threads)
+
+
+def _embedding(settings: EngineSettings, identity: Any) -> Any:
+    """The llama-index embedding for the pipeline, sharing the encoder already made."""
+    from index.embedding import OnnxEmbedding
+    from index.encoder import OnnxEncoder
+
+    if isinstance(identity, OnnxEncoder):
+        embedding = OnnxEmbedding(threads=settings.embed_threads)
+        embedding._encoder = identity
+        return embedding
+    return identity
+
+
 def _index_articles(
     store: ChunkStore,
     embedding: Any,
@@ -138,7 +170,12 @@ def _index_articles(
         progress(0, len(todo))
     for i in range(0, len(todo), ARTICLES_PER_BATCH):
         batch = todo[i:i + ARTICLES_PER_BATCH]
+        counted = _counters(embedding)
         ok, by_article = _embed_batch(pipeline, embedding, batch, tokenizer, report)
+        if counted is not None:  # the encoder counted as it embedded: no second pass
+            fed, cut = _counters(embedding) or (0, 0)
+            report.word_pieces += fed - counted[0] + cut - counted[1]
+            report.truncated_word_pieces += cut - counted[1]
         indexed = {a.article_id for a in ok}
         failed.update(a.article_id for a in batch if a.article_id not in indexed)
         ids: list[str] = []
@@ -149,7 +186,7 @@ def _index_articles(
         for article in ok:
             article_nodes = by_article.get(article.article_id, [])
             try:
-                rows = _rows(article, article_nodes, tokenizer, report)
+                rows = _rows(article, article_nodes, tokenizer, report, counted is None)
             except ValueError as exc:
                 report.skipped.append(SkippedFile(article.path, str(exc)))
                 failed.add(article.article_id)
@@ -280,7 +317,8 @@ def _document(article: Article, tokenizer: Any) -> Any:
 
 
 def _rows(
-    article: Article, nodes: list[Any], tokenizer: Any, report: IngestReport
+    article: Article, nodes: list[Any], tokenizer: Any, report: IngestReport,
+    count: bool = True,
 ) -> tuple[list[str], list[list[float]], list[str], list[dict[str, Any]]]:
     from llama_index.core.schema import MetadataMode
 
@@ -299,9 +337,10 @@ def _rows(
         gap = article.body[cursor:start] if 0 < start - cursor <= 16 else ""
         gap = gap if not gap.strip() else ""
         cursor = start + len(text)
-        pieces = tokenizer.count(node.get_content(MetadataMode.EMBED))
-        report.word_pieces += pieces
-        report.truncated_word_pieces += max(0, pieces + 2 - MODEL_MAX_WORD_PIECES)
+        if count:  # a model that does not count for us (not the bundled one)
+            pieces = tokenizer.count(node.get_content(MetadataMode.EMBED))
+            report.word_pieces += pieces
+            report.truncated_word_pieces += max(0, pieces + 2 - MODEL_MAX_WORD_PIECES)
         meta = dict(node.metadata)
         meta.update(start=start, end=start + len(text), chunk=index, n_chunks=len(nodes), gap=gap)
         ids.append(node.node_id)

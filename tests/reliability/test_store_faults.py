@@ -897,7 +897,7 @@ def test_embedder_failure_skips_one_article_and_rerun_indexes_it(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     import bot.cli
-    import index.embedding
+    import index.ingest
 
     r = reliability(13, "partial failure: embedder fails on one article")
     began = time.monotonic()
@@ -912,7 +912,7 @@ def test_embedder_failure_skips_one_article_and_rerun_indexes_it(
     monkeypatch.setenv("TALENTBOT_CORPUS_DIR", str(settings.corpus_dir))
     monkeypatch.setenv("TALENTBOT_DATA_DIR", str(settings.data_dir))
     with monkeypatch.context() as m:
-        m.setattr(index.embedding, "load_embedding", lambda *a, **k: FaultyEmbedding())
+        m.setattr(index.ingest, "_embedding", lambda *a, **k: FaultyEmbedding())
         exit_code = bot.cli.main(["ingest"])
     printed = capsys.readouterr().out
     after_fault = {(a, i, t) for a, i, t, *_ in chunk_rows(settings)}
