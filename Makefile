@@ -1,11 +1,13 @@
 # Quick start: `make run` (index + bot, or a local chat without a Discord token) and `make test`.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c  # a failing command piped into tee still fails the target
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: run test lint bench eval ingest clean
+.PHONY: run test lint bench bench-scale eval ingest clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +51,14 @@ bench: $(STAMP) $(BENCH_VENV)/.installed
 	@mkdir -p bench-results
 	TALENTBOT_BASELINE_PYTHON=$(BENCH_VENV)/bin/python $(VENV)/bin/talentbot bench --json \
 		| tee bench-results/bench.json
+	$(PY) tools/bench_bot.py | tee bench-results/bot.json
+	$(PY) tools/bench_llm.py | tee bench-results/llm.json
+	$(PY) tools/bench_abuse.py | tee bench-results/abuse.json
+
+# Store scale, embedded versus a Chroma server (vectors cached under ~/.cache/talentbot-bench).
+bench-scale: $(STAMP)
+	@mkdir -p bench-results
+	$(PY) tools/bench_scale.py --chunks $(or $(CHUNKS),10000) | tee bench-results/scale.json
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) .venv-deploy data bench-results

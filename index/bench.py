@@ -125,12 +125,13 @@ def run_bench(quick: bool = False, articles: int = 2_000) -> dict[str, Any]:
             ours[label] = _measure_ours(label, corpus, work / label / "data", qfile)
         results["ours"] = ours
 
-        baseline_python = os.environ.get(BASELINE_ENV, "").strip()
+        baseline_python = _baseline_python()
         if quick:
             results["baseline"] = {"skipped": "--quick runs without the baseline"}
         elif not baseline_python:
             results["baseline"] = {
-                "skipped": f"${BASELINE_ENV} is not set (make bench sets it to .venv-bench)"
+                "skipped": f"${BASELINE_ENV} is not set or not an executable "
+                "(make bench sets it to .venv-bench/bin/python)"
             }
         else:
             results["baseline"] = {
@@ -139,6 +140,7 @@ def run_bench(quick: bool = False, articles: int = 2_000) -> dict[str, Any]:
                 )
                 for label, corpus in corpora.items()
             }
+        results["machine"]["load_average_end"] = _load_average()
         notes.extend(_notes(results))
         results["ratios"] = ratios(results)
         results["targets"] = targets(results)
@@ -148,6 +150,18 @@ def run_bench(quick: bool = False, articles: int = 2_000) -> dict[str, Any]:
         else:
             shutil.rmtree(work, ignore_errors=True)
     return results
+
+
+def _baseline_python() -> str | None:
+    value = os.environ.get(BASELINE_ENV, "").strip()
+    if not value:
+        return None
+    # Workers run in temporary folders, so a relative path (the Makefile's) must become
+    # absolute here; abspath, not resolve(): a venv's python is a symlink that must stay one.
+    found = shutil.which(value) if os.sep not in value else value
+    if not found or not os.access(found, os.X_OK):
+        return None
+    return os.path.abspath(found)
 
 
 def _corpus_folder(base: Path) -> Path:
@@ -197,8 +211,8 @@ def _measure_baseline(
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     try:
         return _run_json(cmd, env=env, cwd=work.parent)
-    except RuntimeError as exc:
-        return {"error": str(exc)}
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"}
 
 
 def _count_files(folder: Path) -> int:
@@ -263,7 +277,7 @@ def _worker(task: str, args: dict[str, Any]) -> dict[str, Any]:
     spawned = time.time()
     try:
         result = _run_json(cmd, cwd=Path(tempfile.gettempdir()))
-    except RuntimeError as exc:
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
         _say(f"  failed: {exc}")
         return {"error": str(exc)}
     if "done_at" in result:
@@ -319,6 +333,8 @@ def machine_info() -> dict[str, Any]:
         "cpu_model": _cpu_model(),
         "python": platform.python_version(),
         "platform": platform.platform(),
+        # Other work on the machine skews every timing: recorded at start and end.
+        "load_average_start": _load_average(),
     }
     packages: dict[str, str | None] = {}
     for name in ("onnxruntime", "chromadb", "llama-index-core", "tokenizers", "bm25s", "numpy"):
@@ -328,6 +344,13 @@ def machine_info() -> dict[str, Any]:
             packages[name] = None
     info["packages"] = packages
     return info
+
+
+def _load_average() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
 
 
 def _meminfo_gb() -> float | None:
@@ -456,6 +479,15 @@ def _notes(results: dict[str, Any]) -> list[str]:
         "Re-ingest seconds are in-process (Engine.ingest on the unchanged corpus); "
         "wall_seconds adds interpreter start and imports.",
     ]
+    cores = results["machine"].get("usable_cores") or results["machine"].get("cores") or 1
+    loads = [results["machine"].get(k) for k in ("load_average_start", "load_average_end")]
+    busiest = max((x[0] for x in loads if x), default=0.0)
+    if busiest > cores + 0.5:
+        notes.append(
+            f"The machine was busy (1-min load average up to {busiest} on {cores} cores, "
+            "counting this bench's own ~2): timings are pessimistic for both sides; compare "
+            "cpu_seconds with wall_seconds to see how much CPU each step actually got."
+        )
     for label in ("seed", "generated"):
         for key, value in (_get(results, "ours", label) or {}).items():
             if isinstance(value, dict) and "error" in value:
@@ -704,11 +736,17 @@ def _instrument_ingest(clock: PhaseClock, tap: EmbedTap) -> list[str]:
     for owner, attr, name in plan:
         if not clock.wrap(owner, attr, name):
             missing.append(f"{getattr(owner, '__name__', owner)}.{attr}")
+    # Newer steps, timed when the ingest has them.
+    for attr, name in OPTIONAL_INGEST_PHASES:
+        clock.wrap(ingest, attr, name)
     if not clock.wrap(encoder.OnnxEncoder, "embed", "embed", before=tap):
         missing.append("OnnxEncoder.embed")
     if not clock.wrap_generator(store.ChunkStore, "iter_chunks", "chroma_read"):
         missing.append("ChunkStore.iter_chunks")
     return missing
+
+
+OPTIONAL_INGEST_PHASES = (("sync_moves", "moves_sync"),)
 
 
 def _settings(args: dict[str, Any]) -> Any:
@@ -725,6 +763,15 @@ def _peak_rss_mb() -> float:
     import resource
 
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU of this process: next to wall time it shows whether the process
+    had the cores (~2x wall while embedding on 2 cores) or shared them with other load."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return round(usage.ru_utime + usage.ru_stime, 2)
 
 
 def worker_ingest(args: dict[str, Any]) -> dict[str, Any]:
@@ -764,6 +811,7 @@ def worker_ingest(args: dict[str, Any]) -> dict[str, Any]:
         "seconds": round(seconds, 3),
         "engine_ingest_seconds": round(report.seconds, 3),
         "peak_rss_mb": _peak_rss_mb(),
+        "cpu_seconds": _cpu_seconds(),
         "phases": clock.report(seconds),
         "not_instrumented": missing,
         "done_at": done_at,
@@ -776,11 +824,14 @@ def worker_reingest(args: dict[str, Any]) -> dict[str, Any]:
     from index.engine import Engine
 
     engine = Engine(_settings(args))
+    had_llama_index = "llama_index.core" in sys.modules
     started = time.perf_counter()
     report = engine.ingest()
     seconds = time.perf_counter() - started
     done_at = time.time()
     return {
+        # Nothing to embed needs no pipeline: this says whether llama-index was imported anyway.
+        "imported_llama_index": not had_llama_index and "llama_index.core" in sys.modules,
         "seconds": round(seconds, 3),
         "embedding_calls": tap.calls,
         "embedded_chunks": report.embedded_chunks,
@@ -818,6 +869,7 @@ def worker_raw(args: dict[str, Any]) -> dict[str, Any]:
         "seconds": round(seconds, 3),
         "wp_per_s": round(pieces / seconds, 1) if seconds else None,
         "texts_per_s": round(len(texts) / seconds, 2) if seconds else None,
+        "cpu_seconds": _cpu_seconds(),
     }
 
 
@@ -883,6 +935,7 @@ def worker_serve(args: dict[str, Any]) -> dict[str, Any]:
         questions=len(questions),
         abstained=abstained,
         peak_rss_mb=_peak_rss_mb(),
+        cpu_seconds=_cpu_seconds(),
     )
     return result
 
