@@ -1,6 +1,7 @@
 # Quick start: `make run` (index + bot, or a local chat without a Discord token) and `make test`.
 SHELL := bash
-.SHELLFLAGS := -eu -o pipefail -c  # a failing command piped into tee still fails the target
+# A failing command piped into tee still fails its target.
+.SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
