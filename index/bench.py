@@ -3,7 +3,7 @@
 Everything that is "cold" or has its own memory peak runs in a fresh subprocess
 (`python -m index.bench worker TASK ARGS`, one JSON line on stdout), so one measurement
 never warms up or inflates the next. The peer baseline (llama-index + sentence-transformers
-on torch, tools/baseline_bench.py) runs with the python in $TALENTBOT_BASELINE_PYTHON, in
+on PyTorch, tools/baseline_bench.py) runs with the python in $TALENTBOT_BASELINE_PYTHON, in
 its own environment, on the same article folders and questions.
 
 Data lives in a temporary folder; the only thing written in the repository is
@@ -203,7 +203,7 @@ def _measure_ours(label: str, corpus: Path, data: Path, qfile: Path) -> dict[str
 def _measure_baseline(
     python: str, label: str, corpus: Path, work: Path, qfile: Path
 ) -> dict[str, Any]:
-    _say(f"[baseline/{label}] llama-index + sentence-transformers (torch) with {python}")
+    _say(f"[baseline/{label}] llama-index + sentence-transformers (PyTorch) with {python}")
     cmd = [
         python, str(BASELINE_SCRIPT), "run", "--corpus", str(corpus), "--work", str(work),
         "--questions", str(qfile), "--rounds", str(ROUNDS), "--cold-runs", str(COLD_RUNS),

@@ -132,7 +132,7 @@ def load_embedding(name: str | None = None, threads: int | None = None) -> Any:
     except ImportError as error:
         raise ConfigError(
             f"embedding model {name!r} needs the Hugging Face backend: "
-            "pip install llama-index-embeddings-huggingface (and torch), "
+            "pip install llama-index-embeddings-huggingface (and PyTorch), "
             f"or use the bundled {DEFAULT_MODEL!r}"
         ) from error
     return EmbeddingAdapter(HuggingFaceEmbedding(model_name=name), name)

@@ -1,6 +1,6 @@
 """The bundled all-MiniLM-L6-v2 (int8 ONNX) run with onnxruntime and tokenizers alone.
 
-This is the question path's encoder: it imports neither llama-index nor torch, so a
+This is the question path's encoder: it imports neither llama-index nor PyTorch, so a
 process answers its first question in about a second. `index.embedding` wraps the same
 encoder in llama-index's `BaseEmbedding` for the ingestion pipeline.
 
