@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import discord
+import pytest
 from support.discord_server import DiscordTestServer
 
+from bot.client import create_bot
 from bot.settings import BotSettings
+from bot.store import BotStore
+from index.engine import Engine
 
 NO_PARSE = {"parse": []}
 
@@ -68,3 +72,31 @@ def embed_text(message: Any) -> str:
             parts += [f.get("name", ""), f.get("value", "")]
         parts.append((embed.get("footer") or {}).get("text", ""))
     return "\n".join(parts)
+
+
+# -- fixtures: a module that imports them (a conftest, a test file) can use them --------
+@pytest.fixture
+async def discord_server() -> AsyncIterator[DiscordTestServer]:
+    with restored_discord_endpoints():
+        async with DiscordTestServer(point_discord_py=False) as server:
+            yield server
+
+
+@pytest.fixture
+def start_bot(
+    discord_server: DiscordTestServer, seed_engine: Engine, tmp_path: Path
+) -> BotFactory:
+    """`async with start_bot(engine=..., **settings) as bot:` runs the bot in the block."""
+
+    @contextlib.asynccontextmanager
+    async def run(engine: Engine | None = None, **extra: Any) -> AsyncIterator[Any]:
+        settings = bot_settings(discord_server, tmp_path, **extra)
+        store = BotStore(settings.feedback_db or tmp_path / "bot.sqlite3")
+        bot = create_bot(engine or seed_engine, settings, store, guild_ready_timeout=0.05)
+        try:
+            async with discord_server.run_client(bot, ready_timeout=20):
+                yield bot
+        finally:
+            store.close()
+
+    return run

@@ -14,7 +14,7 @@ import json
 import re
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -27,16 +27,8 @@ from hypothesis import strategies as st
 from support.discord_limits import EPHEMERAL
 from support.discord_server import DiscordTestServer, InteractionHandle
 from support.llm_server import LLMTestServer, Reply, error, hang, reply
-from tests_bot_helpers import (
-    BotFactory,
-    bot_settings,
-    embed_text,
-    pings_nobody,
-    restored_discord_endpoints,
-)
+from tests_bot_helpers import BotFactory, embed_text, pings_nobody
 
-from bot.client import create_bot
-from bot.store import BotStore
 from index.engine import Engine
 from index.llm import LLMSettings, build_answerer
 
@@ -49,33 +41,6 @@ URL = re.compile(r"(?i)\b(?:https?|ftp|discord|steam)://[^\s<>()\[\]\"'`|*_~\\]+
 
 
 # -- fixtures and helpers ------------------------------------------------------------------
-
-@pytest.fixture
-async def discord_server() -> AsyncIterator[DiscordTestServer]:
-    with restored_discord_endpoints():
-        async with DiscordTestServer(point_discord_py=False) as server:
-            yield server
-
-
-@pytest.fixture
-def start_bot(
-    discord_server: DiscordTestServer, seed_engine: Engine, tmp_path: Path
-) -> BotFactory:
-    """`async with start_bot(engine=..., **settings) as bot:` runs the bot in the block."""
-
-    @contextlib.asynccontextmanager
-    async def run(engine: Engine | None = None, **extra: Any) -> AsyncIterator[Any]:
-        settings = bot_settings(discord_server, tmp_path, **extra)
-        store = BotStore(settings.feedback_db or tmp_path / "bot.sqlite3")
-        bot = create_bot(engine or seed_engine, settings, store, guild_ready_timeout=0.05)
-        try:
-            async with discord_server.run_client(bot, ready_timeout=20):
-                yield bot
-        finally:
-            store.close()
-
-    return run
-
 
 @contextlib.contextmanager
 def llm_engine(
