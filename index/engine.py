@@ -61,6 +61,7 @@ class Engine:
         self._version = ""
         self._checked_at = 0.0
         self._moves: Any = None
+        self._companies: tuple[str, list[str]] | None = None
 
     # -- loading -------------------------------------------------------------------------
     @property
@@ -296,11 +297,16 @@ class Engine:
         from index.organisations import load_organisations
 
         self._ensure_loaded()
-        found = []
-        for org in load_organisations(self.organisations_file):
-            if self._keyword.search(" ".join(org.all_names), 1):
-                found.append(org.name)
-        return found
+        # Asked on every keystroke of an autocomplete: computed once per index version.
+        cached = self._companies
+        if cached is not None and cached[0] == self._version:
+            return list(cached[1])
+        found = [
+            org.name for org in load_organisations(self.organisations_file)
+            if self._keyword.search(" ".join(org.all_names), 1)
+        ]
+        self._companies = (self._version, found)
+        return list(found)
 
     def articles(self) -> list[ArticleInfo]:
         self._ensure_loaded()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,12 @@ def matching(names: list[str], typed: str) -> list[str]:
     starts = [n for n in names if fold(n).startswith(wanted)]
     contains = [n for n in names if wanted in fold(n) and n not in starts]
     return (starts + contains)[:MAX_CHOICES]
+
+
+async def choices(names: Callable[[], list[str]], typed: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete choices from an engine listing (run off the event loop)."""
+    found = await asyncio.to_thread(names)
+    return [app_commands.Choice(name=n, value=n) for n in matching(found, typed)]
 
 
 class Companies(commands.Cog):
@@ -61,8 +68,7 @@ class Companies(commands.Cog):
     async def company_names(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        names = await asyncio.to_thread(self.bot.engine.companies)
-        return [app_commands.Choice(name=n, value=n) for n in matching(names, current)]
+        return await choices(self.bot.engine.companies, current)
 
 
 async def setup(bot: TalentBot) -> None:

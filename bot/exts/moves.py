@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import NotAllowedError
-from bot.exts.companies import matching
+from bot.exts.companies import choices
 from bot.render import NO_MENTIONS, moves_pages, person_pages
 from index.moves.query import MoveFilter
 
@@ -40,8 +40,7 @@ class Moves(commands.Cog):
     async def person_names(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        names = await asyncio.to_thread(self.bot.engine.people)
-        return [app_commands.Choice(name=n, value=n) for n in matching(names, current)]
+        return await choices(self.bot.engine.people, current)
 
     @app_commands.command(name="moves", description="Talent moves, filtered")
     @app_commands.describe(
@@ -80,8 +79,7 @@ class Moves(commands.Cog):
     async def org_names(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        names = await asyncio.to_thread(self.bot.engine.companies)
-        return [app_commands.Choice(name=n, value=n) for n in matching(names, current)]
+        return await choices(self.bot.engine.companies, current)
 
 
 async def setup(bot: TalentBot) -> None:
