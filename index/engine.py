@@ -2,7 +2,9 @@
 
 Opening it is cheap; the store, the keyword side and the model load on first use. It
 notices a newer index written by another process (an ingest while the bot runs) and
-switches to it without a restart.
+switches to it without a restart: at once when that process left the keyword cache in
+this data dir, otherwise after rebuilding it in a background thread (a bot machine of its
+own against a Chroma server), answering from the previous version meanwhile.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class EngineInfo:
     corpus_version: str
     answer_mode: str
     updated: str | None
+    refreshing: bool = False  # a newer version is being loaded in the background
 
 
 class Engine:
@@ -61,6 +64,8 @@ class Engine:
         self._version = ""
         self._checked_at = 0.0
         self._moves: Any = None
+        self._refreshing: str | None = None  # the version being rebuilt in the background
+        self._refreshed = threading.Event()
         self._companies: tuple[str, list[str]] | None = None
 
     # -- loading -------------------------------------------------------------------------
@@ -86,34 +91,97 @@ class Engine:
             if self._keyword is not None and now - self._checked_at < _VERSION_CHECK_S:
                 return
             self._checked_at = now
-            self._store = self._store.reopened()
-            version = self._store.corpus_version
-            if version != self._version or self._keyword is None:
-                self._load_keyword(version)
+            store = self._store.reopened()
+            version = store.corpus_version
+            if version == self._version and self._keyword is not None:
+                self._store = store
+                return
+            keyword = self._cached_keyword(version)
+            if keyword is not None or self._keyword is None:
+                # The writer left its caches where we read them (one data dir, or a shared
+                # volume), or there is nothing to answer with yet: switch now.
+                self._switch(store, version, keyword or self._build_keyword(store, version))
+            elif self._refreshing != version:
+                # Another machine wrote a new version: rebuilding the keyword side and the
+                # move records takes seconds to minutes at scale, so it runs beside the
+                # questions, which keep the previous version's keyword side until it is done
+                # (chunks it names that are gone are skipped; new ones come from the dense side).
+                self._store = store
+                self._refreshing = version
+                threading.Thread(
+                    target=self._refresh, args=(store, version), name="talentbot-refresh",
+                    daemon=True,
+                ).start()
+            else:
+                self._store = store
 
-    def _load_keyword(self, version: str) -> None:
+    def _cached_keyword(self, version: str) -> Any:
         from index.ingest import keyword_dir
         from index.keyword import KeywordIndex
+
+        return KeywordIndex.load(keyword_dir(self.settings), version)
+
+    def _build_keyword(self, store: Any, version: str) -> Any:
+        from index.ingest import keyword_dir
+        from index.keyword import KeywordIndex
+
+        started = time.perf_counter()
+        keyword = KeywordIndex.build(
+            (c.chunk_id, str(c.meta.get("title", "")), c.text) for c in store.iter_chunks()
+        )
+        log.info("keyword side rebuilt from %d chunks in %.1f s", len(keyword),
+                 time.perf_counter() - started)
+        try:
+            keyword.save(keyword_dir(self.settings), version)
+        except OSError as exc:  # a read-only data dir still answers
+            log.warning("could not cache the keyword index: %s", exc)
+        return keyword
+
+    def _refresh(self, store: Any, version: str) -> None:
+        try:
+            keyword = self._build_keyword(store, version)
+            self._derive_moves(store, version)
+            with self._lock:
+                if self._refreshing == version:
+                    self._switch(store, version, keyword)
+        except Exception:
+            # The previous version keeps answering; the next check tries again.
+            log.exception("could not refresh to index version %s", version)
+        finally:
+            with self._lock:
+                if self._refreshing == version:
+                    self._refreshing = None
+                self._checked_at = 0.0
+            self._refreshed.set()
+
+    def _switch(self, store: Any, version: str, keyword: Any) -> None:
         from index.retrieve import HybridRetriever
 
-        folder = keyword_dir(self.settings)
-        keyword = KeywordIndex.load(folder, version)
-        if keyword is None:
-            keyword = KeywordIndex.build(
-                (c.chunk_id, str(c.meta.get("title", "")), c.text)
-                for c in self._store.iter_chunks()
-            )
-            try:
-                keyword.save(folder, version)
-            except OSError as exc:  # a read-only data dir still answers
-                log.warning("could not cache the keyword index: %s", exc)
+        self._derive_moves(store, version)
+        self._store = store
         self._keyword = keyword
-        self._retriever = HybridRetriever(self._store, keyword, self.encoder, self.settings.top_k)
+        self._retriever = HybridRetriever(store, keyword, self.encoder, self.settings.top_k)
         self._version = version
-        self._derive_moves(version)
+        self._refreshing = None
         log.info("index version %s loaded (%d chunks)", version, len(keyword))
 
-    def _derive_moves(self, version: str) -> None:
+    def settle(self, timeout: float = 60.0) -> bool:
+        """Check for a newer index now and wait for a background refresh to finish: for
+        tools and tests that need the newest version; the bot never waits. True when the
+        engine serves the store's current version."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                self._checked_at = 0.0
+                self._refreshed.clear()
+            self._ensure_loaded()
+            with self._lock:
+                if self._refreshing is None:
+                    return self._version == self._store.corpus_version
+            if not self._refreshed.wait(max(0.0, deadline - time.monotonic())):
+                return False
+
+    def _derive_moves(self, store: Any, version: str) -> None:
         """Bring the local move records in line with the text index they belong to. The
         ingest that wrote the index did it already on its own machine; another machine
         (several bots on one Chroma server) derives them here from the stored chunks."""
@@ -121,13 +189,13 @@ class Engine:
         from index.moves.sync import articles_from_chunks, sync_moves
         from index.types import IngestReport
 
-        store = MoveStore(self.settings.moves_db)
+        moves = MoveStore(self.settings.moves_db)
         try:
-            if store.corpus_version == version:
+            if moves.corpus_version == version:
                 return
-            articles = articles_from_chunks(self._store.articles_with_text())
         finally:
-            store.close()
+            moves.close()
+        articles = articles_from_chunks(store.articles_with_text())
         report = IngestReport()
         try:
             sync_moves(self.settings, articles, True, report)
@@ -333,6 +401,7 @@ class Engine:
             corpus_version=self._version,
             answer_mode=self.answer_mode,
             updated=self._store.metadata.get("updated_at"),
+            refreshing=self._refreshing is not None,
         )
 
     # -- writing -------------------------------------------------------------------------

@@ -76,8 +76,9 @@ def doctor(engine: Any, token_present: bool | None, quick: bool = False) -> list
 
     def index() -> str:
         info = engine.info()
+        loading = "; loading a newer version in the background" if info.refreshing else ""
         return (f"{info.articles} articles, {info.chunks} chunks, updated "
-                f"{info.updated or 'unknown'} (version {info.corpus_version})")
+                f"{info.updated or 'unknown'} (version {info.corpus_version}){loading}")
 
     checks.append(_run("index", index))
 

@@ -78,24 +78,38 @@ def stems(word: str) -> tuple[str, ...]:
 
 def words(text: str) -> Iterator[str]:
     """Lower-case words with elisions and possessives cut; hyphenated words also split."""
-    for match in _WORD.finditer(text.translate(_ZERO_WIDTH)):
-        word = _POSSESSIVE.sub("", _ELISION.sub("", match.group().casefold()))
-        parts = re.split(r"[-‐‑'’]", word)
-        if len(parts) > 1:
-            yield from (p for p in parts if p)
-            yield "".join(parts)
-        elif word:
-            yield word
+    for token in _WORD.findall(text.translate(_ZERO_WIDTH)):
+        yield from _word_parts(token)
 
 
 def analyze(text: str) -> list[str]:
     """Index terms of a text: stems of its non-stop words, French and English."""
     terms: list[str] = []
-    for word in words(text):
-        if word in STOP_WORDS:
-            continue
-        terms.extend(stems(word))
+    for token in _WORD.findall(text.translate(_ZERO_WIDTH)):
+        terms.extend(_token_terms(token))
     return terms
+
+
+@lru_cache(maxsize=500_000)
+def _token_terms(token: str) -> tuple[str, ...]:
+    """The terms of one raw word token. Word frequencies are Zipfian, so caching per token
+    (case and elision included) makes analysing a large corpus mostly dictionary lookups:
+    rebuilding the keyword side at 100k chunks is dominated by this function."""
+    terms: list[str] = []
+    for word in _word_parts(token):
+        if word not in STOP_WORDS:
+            terms.extend(stems(word))
+    return tuple(terms)
+
+
+def _word_parts(token: str) -> Iterator[str]:
+    word = _POSSESSIVE.sub("", _ELISION.sub("", token.casefold()))
+    parts = re.split(r"[-‐‑'’]", word)
+    if len(parts) > 1:
+        yield from (p for p in parts if p)
+        yield "".join(parts)
+    elif word:
+        yield word
 
 
 def detect_language(text: str) -> Language:

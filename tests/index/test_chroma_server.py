@@ -24,13 +24,14 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from support.chroma_server import ChromaServer, free_port
 
 import index.engine
-from index.embedding import OnnxEmbedding
+from index.embedding import EmbeddingAdapter, OnnxEmbedding
 from index.engine import Engine
 from index.errors import IndexMismatchError, TalentbotError
 from index.ingest import ingest, keyword_dir
 from index.moves.query import MoveFilter
 from index.settings import EngineSettings
 from index.store import ChunkStore
+from index.synthetic import generate_corpus
 from index.types import Answer, Language
 
 MODEL_ID = "all-MiniLM-L6-v2/onnx-int8-per-channel"
@@ -221,6 +222,8 @@ def test_edit_and_delete_reach_a_running_engine(
     now = store.articles()
     assert set(now) == {"a"}
     assert not old_a & {c.chunk_id for c in now["a"]}
+    # The bot keeps answering from the previous version while it rebuilds in the background.
+    assert bot.settle(timeout=60)
     answer = bot.ask(question)
     assert not answer.abstained and "août 2024" in answer.text
     assert {c.article_id for c in answer.citations} == {"a"}
@@ -293,6 +296,43 @@ class HashEmbedding(BaseEmbedding):
 
     async def _aget_query_embedding(self, query: str) -> list[float]:
         return self._vector(query)
+
+
+def test_a_bot_machine_loads_a_new_version_in_the_background(
+    chroma_server: ChromaServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bot with its own data dir answers at once, from the version it has, while it
+    rebuilds the keyword side and the move records of a newer one; then switches."""
+    monkeypatch.setattr(index.engine, "_VERSION_CHECK_S", 0.0)
+    corpus = small_corpus(tmp_path)
+    generate_corpus(corpus, 150)  # enough that the rebuild is not instantaneous
+    settings = server_settings(chroma_server, tmp_path, corpus, collection_name("bg"))
+    ingest(settings, embed_model=HashEmbedding())
+    bot_corpus = tmp_path / "bot" / "corpus" / "articles"  # a deployed checkout: no articles
+    bot_corpus.mkdir(parents=True)
+    shutil.copy(settings.organisations_file, bot_corpus.parent / "organisations.yaml")
+    bot = Engine(server_settings(chroma_server, tmp_path / "bot", bot_corpus, settings.collection),
+                 encoder=EmbeddingAdapter(HashEmbedding(), "hash-8"), llm=False)
+    question = "Qui est Zéphyrin Quarteron ?"
+    before = bot.info()
+    assert bot.ask(question).abstained
+
+    write_article(corpus, "zz-new", "Quarteron chez Kyutai",
+                  "Zéphyrin Quarteron a quitté Meta pour rejoindre Kyutai en mars 2025.")
+    ingest(settings, embed_model=HashEmbedding())
+    during_answer = bot.ask(question)
+    during = bot.info()
+    assert during.refreshing and during.corpus_version == before.corpus_version
+    assert during_answer.abstained  # the previous version's keyword side has no such name
+
+    assert bot.settle(timeout=60)
+    after = bot.info()
+    assert not after.refreshing and after.corpus_version != before.corpus_version
+    answer = bot.ask(question)
+    assert not answer.abstained
+    assert "zz-new" in {c.article_id for c in answer.citations}
+    person = bot.person("Zéphyrin Quarteron", "fr")
+    assert any(m.move.to_org == "Kyutai" for m in person.moves)
 
 
 def test_index_built_with_another_model_is_refused(
