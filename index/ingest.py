@@ -23,6 +23,7 @@ from typing import Any
 
 from index.corpus import Article, load_corpus
 from index.errors import TalentbotError
+from index.lease import writer_lease
 from index.lock import writer_lock
 from index.moves.sync import sync_moves
 from index.settings import EngineSettings
@@ -52,7 +53,8 @@ def ingest(
     """Bring the index in line with the corpus (or add/update just the given paths)."""
     started = time.perf_counter()
     report = IngestReport()
-    with writer_lock(settings.lock_path):
+    # The file lock for processes sharing this data dir; the lease for other machines.
+    with writer_lock(settings.lock_path), writer_lease(settings):
         whole_corpus = not paths
         articles, skipped, duplicates = load_corpus(
             paths or [settings.corpus_dir], settings.max_article_bytes

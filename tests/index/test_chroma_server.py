@@ -26,11 +26,12 @@ from support.chroma_server import ChromaServer, free_port
 import index.engine
 from index.embedding import EmbeddingAdapter, OnnxEmbedding
 from index.engine import Engine
-from index.errors import IndexMismatchError, TalentbotError
+from index.errors import IndexBusyError, IndexMismatchError, TalentbotError
 from index.ingest import ingest, keyword_dir
+from index.lease import LEASES, writer_lease
 from index.moves.query import MoveFilter
 from index.settings import EngineSettings
-from index.store import ChunkStore
+from index.store import ChunkStore, open_client
 from index.synthetic import generate_corpus
 from index.types import Answer, Language
 
@@ -333,6 +334,60 @@ def test_a_bot_machine_loads_a_new_version_in_the_background(
     assert "zz-new" in {c.article_id for c in answer.citations}
     person = bot.person("Zéphyrin Quarteron", "fr")
     assert any(m.move.to_org == "Kyutai" for m in person.moves)
+
+
+# -- one writer per collection, across machines -----------------------------------------
+def test_a_second_ingest_from_another_machine_is_refused_then_allowed(
+    chroma_server: ChromaServer, tmp_path: Path
+) -> None:
+    corpus = small_corpus(tmp_path)
+    collection = collection_name("lease")
+    here = server_settings(chroma_server, tmp_path / "one", corpus, collection)
+    elsewhere = server_settings(chroma_server, tmp_path / "two", corpus, collection)
+    with writer_lease(elsewhere):  # another machine's ingest, under way
+        with pytest.raises(IndexBusyError, match="being written by") as busy:
+            ingest(here, embed_model=HashEmbedding())
+        assert "try again" in str(busy.value)
+        # Only the same collection is excluded.
+        other = server_settings(chroma_server, tmp_path / "three", corpus,
+                                collection_name("lease-other"))
+        assert ingest(other, embed_model=HashEmbedding()).articles_added == 2
+    assert ingest(here, embed_model=HashEmbedding()).articles_added == 2
+
+
+def test_the_lease_of_a_dead_writer_expires(chroma_server: ChromaServer, tmp_path: Path) -> None:
+    import time
+
+    corpus = small_corpus(tmp_path)
+    settings = server_settings(chroma_server, tmp_path, corpus, collection_name("stale"))
+    client = open_client(settings)
+    leases = client.get_or_create_collection(LEASES, embedding_function=None)
+    # What a kill -9 leaves behind: a record nobody renews.
+    leases.add(ids=[settings.collection], embeddings=[[0.0]],
+               metadatas=[{"holder": "gone:4242:dead", "expires": time.time() - 1}])
+    assert ingest(settings, embed_model=HashEmbedding()).articles_added == 2
+    assert not leases.get(ids=[settings.collection])["ids"]  # released at the end
+
+
+def test_a_long_ingest_keeps_its_lease(chroma_server: ChromaServer, tmp_path: Path) -> None:
+    import time
+
+    settings = server_settings(chroma_server, tmp_path, None, collection_name("renew"))
+    leases = open_client(settings).get_or_create_collection(LEASES, embedding_function=None)
+    with writer_lease(settings, ttl=0.6):
+        time.sleep(1.5)  # past two lease lifetimes: only renewal keeps it
+        meta = leases.get(ids=[settings.collection])["metadatas"][0]
+        assert meta["expires"] > time.time()
+        second = server_settings(chroma_server, tmp_path / "b", None, settings.collection)
+        with pytest.raises(IndexBusyError), writer_lease(second):
+            pass
+
+
+def test_an_embedded_store_needs_no_lease(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, small_corpus(tmp_path))
+    assert ingest(settings, embed_model=HashEmbedding()).articles_added == 2
+    names = {c.name for c in open_client(settings).list_collections()}
+    assert LEASES not in names
 
 
 def test_index_built_with_another_model_is_refused(
