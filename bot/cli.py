@@ -105,6 +105,9 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("doctor", help="check settings, token, model, store, index, LLM")
     s.add_argument("--quiet", action="store_true", help="no report; exit code only")
+    s.add_argument("--gateway", action="store_true",
+                   help="also require the running bot to be connected to Discord "
+                   "(read from its status file; for container health checks)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_doctor)
 
@@ -316,6 +319,11 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     engine = _engine()
     token = bool(os.environ.get("DISCORD_TOKEN") or _dotenv_has("DISCORD_TOKEN"))
     checks = doctor(engine, token, quick=args.quiet)
+    if args.gateway:
+        from bot.settings import load_bot_settings
+        from bot.status import gateway_check, status_path
+
+        checks.append(gateway_check(status_path(load_bot_settings(), engine.settings.data_dir)))
     healthy = all(c.ok for c in checks if c.required)
     if args.json:
         print(json.dumps({"healthy": healthy, "checks": [c.to_dict() for c in checks]},

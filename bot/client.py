@@ -15,6 +15,7 @@ from bot.errors import user_message
 from bot.limits import Limiter
 from bot.render import NO_MENTIONS, plain
 from bot.settings import BotSettings
+from bot.status import keep_writing, status_path
 from bot.store import BotStore
 from index.engine import Engine
 
@@ -72,6 +73,9 @@ class TalentBotMixin:
             settings.max_concurrent, settings.max_waiting, settings.user_cooldown_s
         )
         self.ready_event = asyncio.Event()
+        self.status_changed = asyncio.Event()
+        self._status_stop = asyncio.Event()
+        self._status_task: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
         from bot.views import FeedbackButton, SourcesButton
@@ -80,6 +84,8 @@ class TalentBotMixin:
         # Model and index load before the gateway connects, off the event loop.
         await asyncio.to_thread(self.engine.warm_up)
         bot.add_dynamic_items(FeedbackButton, SourcesButton)
+        path = status_path(self.settings, self.engine.settings.data_dir)
+        self._status_task = asyncio.create_task(keep_writing(self, path, self._status_stop))
         for name in EXTENSIONS:
             await bot.load_extension(name)
         bot.tree.on_error = self.on_app_command_error
@@ -93,6 +99,26 @@ class TalentBotMixin:
         bot: Any = self
         log.info("connected as %s (%s guilds)", bot.user, len(bot.guilds))
         self.ready_event.set()
+        self.status_changed.set()
+
+    # The status file follows the gateway (see bot/status.py).
+    async def on_disconnect(self) -> None:
+        self.status_changed.set()
+
+    async def on_resumed(self) -> None:
+        self.status_changed.set()
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        self.status_changed.set()
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        self.status_changed.set()
+
+    async def close(self) -> None:
+        self._status_stop.set()
+        if self._status_task is not None:
+            await self._status_task  # writes "closed" last
+        await super().close()  # type: ignore[misc]
 
     async def on_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError

@@ -36,6 +36,9 @@ class BotSettings(BaseSettings):
     api_base: str | None = Field(None, validation_alias="DISCORD_API_BASE")
     gateway_url: str | None = Field(None, validation_alias="DISCORD_GATEWAY_URL")
     feedback_db: Path | None = Field(None, validation_alias="TALENTBOT_FEEDBACK_DB")
+    # Where the running bot reports its gateway state for `talentbot doctor --gateway`;
+    # empty: bot-status.json in TALENTBOT_DATA_DIR. One per bot process.
+    status_file: Path | None = Field(None, validation_alias="TALENTBOT_BOT_STATUS_FILE")
 
     @field_validator("answer_channels", "dev_guilds", "allowed_guilds", mode="before")
     @classmethod

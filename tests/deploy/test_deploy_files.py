@@ -8,12 +8,14 @@ directory and home that must stay untouched).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -182,7 +184,7 @@ def test_dockerfile_has_the_runtime_contract() -> None:
     assert healthcheck, "no HEALTHCHECK"
     cmd = healthcheck[-1].split(" CMD ", 1)[-1]
     argv = yaml.safe_load(cmd) if cmd.startswith("[") else shlex.split(cmd)
-    assert argv == ["talentbot", "doctor", "--quiet"], argv
+    assert argv == ["talentbot", "doctor", "--quiet", "--gateway"], argv
     assert_talentbot_command(argv, "HEALTHCHECK")
 
     assert yaml.safe_load(by_name["ENTRYPOINT"][-1]) == ["talentbot"]
@@ -324,7 +326,7 @@ def test_compose_has_chroma_ingest_and_bot(compose: dict[str, Any]) -> None:
     assert bot["restart"] == "unless-stopped"
     assert bot["depends_on"]["ingest"]["condition"] == "service_completed_successfully"
     assert bot["depends_on"]["chroma"]["condition"] == "service_healthy"
-    assert bot["healthcheck"]["test"][1:] == ["talentbot", "doctor", "--quiet"]
+    assert bot["healthcheck"]["test"][1:] == ["talentbot", "doctor", "--quiet", "--gateway"]
 
     for name in ("ingest", "bot"):
         service = services[name]
@@ -495,6 +497,18 @@ def test_ingest_then_doctor_as_the_image_runs_them(image_like: dict[str, Path]) 
 
     health = talentbot("doctor", "--quiet", cwd=app, env=env)
     assert health.returncode == 0, health.stdout + health.stderr
+
+    # The health check proper also needs the running bot's gateway: none is running.
+    no_bot = talentbot("doctor", "--gateway", cwd=app, env=env)
+    assert no_bot.returncode == 1 and "discord gateway: no status file" in no_bot.stdout
+    status = image_like["data"] / "bot-status.json"
+    status.write_text(json.dumps({"updated": time.time(), "connected": True,
+                                  "shards": {"0": {"connected": True, "latency_ms": 41.0}}}))
+    try:
+        live = talentbot("doctor", "--quiet", "--gateway", cwd=app, env=env)
+        assert live.returncode == 0, live.stdout + live.stderr
+    finally:
+        status.unlink()
 
     assert snapshot(app) == corpus_before, "ingest wrote into the working dir or the corpus"
     assert not any(image_like["home"].iterdir()), "something wrote into $HOME"
