@@ -432,6 +432,9 @@ def measure_backend(size: int, backend: str, work: Path, common: dict[str, Any],
             out["serve"] = worker("serve", args)
         say(f"[{size}/{backend}] re-ingest of the unchanged corpus")
         out["reingest"] = worker("reingest", args)
+        if server is not None:
+            say(f"[{size}/{backend}] a newer version reaches a serving bot machine")
+            out["background_refresh"] = worker("refresh", {**args, "data": bot})
         store_dir = server.path if server is not None else data / "chroma"
         out["disk_mb"] = {
             "store": mb(du(store_dir)),
@@ -800,12 +803,56 @@ def worker_serve(args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def worker_refresh(args: dict[str, Any]) -> dict[str, Any]:
+    """A serving bot machine (its caches current) when another machine writes a newer
+    version: how long until it serves it, and how questions fare meanwhile. The new
+    version is a bare version bump (what an ingest that changed one article does before
+    the bots notice), so the whole keyword side and the move records' check are redone."""
+    import index.engine
+    from index.engine import Engine
+    from index.store import ChunkStore
+
+    questions: list[str] = json.loads(Path(args["questions"]).read_text(encoding="utf-8"))
+    index.engine._VERSION_CHECK_S = 0.0  # notice at once; the bot checks every 2 s
+    engine = Engine(_settings(args), llm=False)
+    engine.warm_up()
+    for question in questions:
+        engine.ask(question)
+    cache = VectorCache(Path(args["cache"]))
+    writer = ChunkStore.open(_settings(args, str(Path(args["data"]).parent / "writer")),
+                             cache.meta["model_id"], int(cache.meta["dimension"]), create=False)
+    rss_before = _peak_rss_mb()
+    writer.bump_version()
+    started = time.perf_counter()
+    timings: list[float] = []
+    while True:
+        for question in questions:
+            t0 = time.perf_counter()
+            engine.ask(question)
+            timings.append(time.perf_counter() - t0)
+        if not engine.info().refreshing:
+            break
+    seconds = time.perf_counter() - started
+    assert engine.settle(60)
+    ms = [1000 * t for t in timings]
+    return {
+        "seconds_until_new_version_served": round(seconds, 1),
+        "questions_answered_meanwhile": len(ms),
+        "p50_ms_meanwhile": round(_percentile(ms, 50), 1),
+        "p95_ms_meanwhile": round(_percentile(ms, 95), 1),
+        "max_ms_meanwhile": round(max(ms), 1),
+        "peak_rss_mb_before": rss_before,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+
+
 WORKERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "ingest": worker_ingest,
     "reingest": worker_reingest,
     "keyword": worker_keyword,
     "serve": worker_serve,
     "keyword_probe": worker_keyword_probe,
+    "refresh": worker_refresh,
 }
 
 
