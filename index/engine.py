@@ -10,6 +10,7 @@ own against a Chroma server), answering from the previous version meanwhile.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Sequence
@@ -186,7 +187,7 @@ class Engine:
         ingest that wrote the index did it already on its own machine; another machine
         (several bots on one Chroma server) derives them here from the stored chunks."""
         from index.moves.store import MoveStore
-        from index.moves.sync import articles_from_chunks, sync_moves
+        from index.moves.sync import derive_moves
         from index.types import IngestReport
 
         moves = MoveStore(self.settings.moves_db)
@@ -195,18 +196,18 @@ class Engine:
                 return
         finally:
             moves.close()
-        articles = articles_from_chunks(store.articles_with_text())
-        report = IngestReport()
+        started = time.perf_counter()
         try:
-            sync_moves(self.settings, articles, True, report)
-        except OSError as exc:  # a read-only data dir: answer without records
+            extracted = derive_moves(self.settings, store, IngestReport())
+        except (OSError, sqlite3.Error) as exc:  # a read-only data dir: answer without records
             log.warning("could not update the move records: %s", exc)
             return
         from index.ingest import mark_moves_current
 
         mark_moves_current(self.settings, version)
         self._moves = None
-        log.info("move records derived from the index (%d articles)", len(articles))
+        log.info("move records derived from the index (%d articles extracted) in %.1f s",
+                 extracted, time.perf_counter() - started)
 
     def warm_up(self) -> None:
         """Load everything now (the bot does this before it connects)."""

@@ -232,6 +232,23 @@ class ChunkStore:
             grouped.setdefault(chunk.article_id, []).append(chunk)
         return grouped
 
+    def chunks_of(self, article_ids: Sequence[str]) -> dict[str, list[StoredChunk]]:
+        """The chunks, with text, of these articles only."""
+        if not article_ids:
+            return {}
+        with store_errors(self._where):
+            page = self._collection.get(
+                where={"article_id": {"$in": list(article_ids)}},
+                include=["metadatas", "documents"],
+            )
+        grouped: dict[str, list[StoredChunk]] = {}
+        for chunk_id, doc, meta in zip(
+            page["ids"], page["documents"], page["metadatas"], strict=True
+        ):
+            chunk = StoredChunk(chunk_id, doc or "", dict(meta or {}))
+            grouped.setdefault(chunk.article_id, []).append(chunk)
+        return grouped
+
     def articles(self) -> dict[str, list[StoredChunk]]:
         grouped: dict[str, list[StoredChunk]] = {}
         for chunk in self.iter_chunks(with_text=False):

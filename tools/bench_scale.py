@@ -643,7 +643,7 @@ def worker_keyword(args: dict[str, Any]) -> dict[str, Any]:
     store's documents (the first question on a machine without the cache)."""
     from index.ingest import keyword_dir
     from index.keyword import KeywordIndex
-    from index.moves.sync import articles_from_chunks, sync_moves
+    from index.moves.sync import derive_moves
     from index.settings import EngineSettings
     from index.store import ChunkStore
     from index.types import IngestReport
@@ -680,17 +680,13 @@ def worker_keyword(args: dict[str, Any]) -> dict[str, Any]:
     )
     del triples, built
 
-    # What else a fresh bot machine does on its first question: derive the move records.
-    t0 = time.perf_counter()
-    articles = articles_from_chunks(store.articles_with_text())
-    rebuilt = time.perf_counter() - t0
+    # What else a fresh bot machine does before it connects: derive the move records.
     local = settings.model_copy(update={"data_dir": scratch})
     t0 = time.perf_counter()
-    sync_moves(local, articles, True, IngestReport())
+    extracted = derive_moves(local, store, IngestReport())
     out["move_records"] = {
-        "articles_rebuilt_from_chunks": len(articles),
-        "rebuild_articles_seconds": round(rebuilt, 2),
-        "extract_seconds": round(time.perf_counter() - t0, 2),
+        "articles_extracted": extracted,
+        "derive_seconds": round(time.perf_counter() - t0, 2),
     }
     out["peak_rss_mb"] = _peak_rss_mb()
     return out

@@ -71,6 +71,38 @@ def sync_moves(
         store.close()
 
 
+DERIVE_BATCH = 64  # articles whose chunks are read at once
+
+
+def derive_moves(settings: EngineSettings, store: Any, report: IngestReport) -> int:
+    """The records of a machine that never saw the corpus files (a bot on a Chroma
+    server), brought in line with the store: a metadata-only pass finds the articles
+    whose records are missing or stale, and only their chunks are read, a batch at a
+    time, so memory stays flat at any corpus size. Returns how many were extracted."""
+    rules = rules_version(settings)
+    moves = MoveStore(settings.moves_db)
+    try:
+        states = moves.states()
+    finally:
+        moves.close()
+    stored: dict[str, str] = {}
+    for chunk in store.iter_chunks(with_text=False):
+        stored.setdefault(chunk.article_id, str(chunk.meta.get("fingerprint")))
+    todo = sorted(a for a, fingerprint in stored.items() if states.get(a) != (fingerprint, rules))
+    done = 0
+    for i in range(0, len(todo), DERIVE_BATCH):
+        articles = articles_from_chunks(store.chunks_of(todo[i:i + DERIVE_BATCH]))
+        done += sync_moves(settings, articles, False, report)
+    gone = sorted(set(states) - set(stored))
+    if gone:
+        moves = MoveStore(settings.moves_db)
+        try:
+            moves.remove_articles(gone)
+        finally:
+            moves.close()
+    return done
+
+
 def articles_from_chunks(chunks_by_article: dict[str, list[Any]]) -> list[Article]:
     """Articles rebuilt exactly from their stored chunks (exact slices with their offsets
     and the whitespace between them), kept only when the rebuilt text has the fingerprint
