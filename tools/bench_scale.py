@@ -858,8 +858,53 @@ def _default_cache() -> Path:
     return Path(value) if value else Path.home() / ".cache" / "talentbot-bench"
 
 
+def markdown(results: dict[str, Any]) -> str:
+    """The results as a table per size: embedded against server, row per figure."""
+    rows: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
+        ("ingest, vectors cached: s (chunks/s)",
+         lambda b: f"{_get(b, 'ingest', 'seconds')} ({_get(b, 'ingest', 'chunks_per_s')})"),
+        ("ingest with the model (projected): s",
+         lambda b: _get(b, "ingest", "projected_ingest_seconds_with_model")),
+        ("question p50 / p95, warm: ms",
+         lambda b: f"{_get(b, 'serve', 'p50_ms')} / {_get(b, 'serve', 'p95_ms')}"),
+        ("serving process peak RSS: MiB", lambda b: _get(b, "serve", "peak_rss_mb")),
+        ("fresh bot machine: start s / peak RSS MiB",
+         lambda b: (f"{_get(b, 'serve_fresh_machine', 'load_seconds')} / "
+                    f"{_get(b, 'serve_fresh_machine', 'peak_rss_mb')}")
+         if "serve_fresh_machine" in b else "n/a (shares the ingest's data dir)"),
+        ("keyword side: load / rebuild s",
+         lambda b: f"{_get(b, 'keyword', 'load_seconds')} / "
+                   f"{_get(b, 'keyword', 'rebuild_seconds')}"),
+        ("move records derived from the store: s",
+         lambda b: _get(b, "keyword", "move_records", "derive_seconds")),
+        ("newer version reaches a serving bot: s (p50 / p95 ms meanwhile)",
+         lambda b: (f"{_get(b, 'background_refresh', 'seconds_until_new_version_served')} "
+                    f"({_get(b, 'background_refresh', 'p50_ms_meanwhile')} / "
+                    f"{_get(b, 'background_refresh', 'p95_ms_meanwhile')})")
+         if "background_refresh" in b else "n/a (loads the ingest's cache)"),
+        ("re-ingest unchanged: s", lambda b: _get(b, "reingest", "seconds")),
+        ("disk: store / keyword cache / move records MiB",
+         lambda b: " / ".join(str(_get(b, "disk_mb", k))
+                              for k in ("store", "keyword_cache", "move_records"))),
+    ]
+    out = []
+    for data in results["sizes"].values():
+        backends = [k for k in ("embedded", "server") if k in data]
+        out.append(f"**{data['chunks']:,} chunks** ({data['generated_articles']:,} generated "
+                   "articles + the seeds)\n")
+        out.append("| | " + " | ".join(backends) + " |")
+        out.append("|---" * (len(backends) + 1) + "|")
+        for label, get in rows:
+            out.append(f"| {label} | " + " | ".join(str(get(data[b])) for b in backends) + " |")
+        out.append("")
+    return "\n".join(out)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["report"] and len(argv) == 2:
+        print(markdown(json.loads(Path(argv[1]).read_text(encoding="utf-8"))))
+        return 0
     if argv[:1] == ["worker"]:
         if len(argv) != 3 or argv[1] not in WORKERS:
             print(f"usage: bench_scale.py worker {{{','.join(WORKERS)}}} JSON", file=sys.stderr)
