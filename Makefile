@@ -55,11 +55,15 @@ bench: $(STAMP) $(BENCH_VENV)/.installed
 	$(PY) tools/bench_bot.py | tee bench-results/bot.json
 	$(PY) tools/bench_llm.py | tee bench-results/llm.json
 	$(PY) tools/bench_abuse.py | tee bench-results/abuse.json
+	@$(MAKE) --no-print-directory bench-scale
 
 # Store scale, embedded versus a Chroma server (vectors cached under ~/.cache/talentbot-bench).
+# 10k chunks by default (about 15 min on a fresh machine, most of it embedding once);
+# CHUNKS="10000 100000" for the full run (about 1.5 h here, less once the vectors are cached).
 bench-scale: $(STAMP)
 	@mkdir -p bench-results
-	$(PY) tools/bench_scale.py --chunks $(or $(CHUNKS),10000) | tee bench-results/scale.json
+	$(PY) tools/bench_scale.py --chunks $(or $(CHUNKS),10000) > bench-results/scale.json
+	$(PY) tools/bench_scale.py report bench-results/scale.json | tee bench-results/scale.md
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) .venv-deploy data bench-results
