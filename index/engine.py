@@ -94,7 +94,11 @@ class Engine:
             self._checked_at = now
             store = self._store.reopened()
             version = store.corpus_version
-            if version == self._version and self._keyword is not None:
+            if (version == self._version and self._keyword is not None) or (
+                version == self._refreshing
+            ):
+                # Up to date, or being brought up to date: only the refresh thread switches
+                # (a question that found its half-written caches would redo its work).
                 self._store = store
                 return
             keyword = self._cached_keyword(version)
@@ -102,7 +106,7 @@ class Engine:
                 # The writer left its caches where we read them (one data dir, or a shared
                 # volume), or there is nothing to answer with yet: switch now.
                 self._switch(store, version, keyword or self._build_keyword(store, version))
-            elif self._refreshing != version:
+            else:
                 # Another machine wrote a new version: rebuilding the keyword side and the
                 # move records takes seconds to minutes at scale, so it runs beside the
                 # questions, which keep the previous version's keyword side until it is done
@@ -113,8 +117,6 @@ class Engine:
                     target=self._refresh, args=(store, version), name="talentbot-refresh",
                     daemon=True,
                 ).start()
-            else:
-                self._store = store
 
     def _cached_keyword(self, version: str) -> Any:
         from index.ingest import keyword_dir

@@ -14,7 +14,6 @@ text at all, the ingest stops with that error instead of skipping every article.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -362,11 +361,10 @@ def _finished(
     version = store.corpus_version
     if not existing and version == "empty":
         return True  # nothing was ever written
-    try:
-        head = json.loads((keyword_dir(settings) / "talentbot.json").read_text())
-        cached = set(head["ids"]) if head.get("version") == version else None
-    except (OSError, ValueError, KeyError, TypeError):
-        cached = None
+    from index.keyword import KeywordIndex
+
+    ids = KeywordIndex.cached_ids(keyword_dir(settings), version)
+    cached = set(ids) if ids is not None else None
     stored = {c.chunk_id for chunks in existing.values() for c in chunks}
     if cached != stored or not settings.moves_db.is_file():
         return False

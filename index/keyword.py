@@ -7,6 +7,7 @@ same store agrees on it, and a stale cache is simply rebuilt.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import shutil
@@ -23,7 +24,8 @@ from index.lexicon import expand
 from index.text import analyze
 
 log = logging.getLogger(__name__)
-_FORMAT = 1
+_FORMAT = 2  # 2: chunk ids in their own file
+_HEAD, _IDS = "talentbot.json", "ids.json"
 K1, B = 1.2, 0.75
 
 
@@ -102,12 +104,17 @@ class KeywordIndex:
         every token list and about 35 bytes per pair: 440 MB more at 100k chunks). The
         result is bm25s's index with its default scoring (Lucene's BM25); the tests check
         it equals what `bm25s.BM25.index()` builds from the same terms."""
-        ids: list[str] = []
+        # Chunk ids are gathered in one buffer and split at the end: kept as they come,
+        # each small string would pin the allocator arena it shares with the page of
+        # chunks it arrived in, and the whole read (~4 kB a chunk) would stay resident.
+        names = io.StringIO()
         pairs = _Pairs()
         for chunk_id, title, text in chunks:
-            ids.append(chunk_id)
+            names.write(chunk_id)
+            names.write("\0")  # no file name, hence no chunk id, holds a NUL
             # The title is part of what a chunk is about; a placeholder keeps empty docs valid.
             pairs.add(analyze(title) + analyze(text) or ["\x00"])
+        ids = names.getvalue().split("\0")[:-1]
         if not ids:
             return cls([], None)
         return cls(ids, pairs.bm25())
@@ -150,8 +157,11 @@ class KeywordIndex:
         tmp = Path(tempfile.mkdtemp(prefix=folder.name + ".tmp-", dir=folder.parent))
         if self._bm25 is not None:
             self._bm25.save(str(tmp), show_progress=False)  # type: ignore[attr-defined]
-        (tmp / "talentbot.json").write_text(
-            json.dumps({"format": _FORMAT, "version": version, "ids": self._ids})
+        (tmp / _IDS).write_text(json.dumps(self._ids))
+        # The head is small so that checking a cache's version costs nothing: a bot checks
+        # whenever it looks for a newer index.
+        (tmp / _HEAD).write_text(
+            json.dumps({"format": _FORMAT, "version": version, "chunks": len(self._ids)})
         )
         # Swap the folder in whole so a reader never sees half a cache.
         old = Path(tempfile.mkdtemp(prefix=folder.name + ".old-", dir=folder.parent))
@@ -165,18 +175,38 @@ class KeywordIndex:
             shutil.rmtree(tmp, ignore_errors=True)
             shutil.rmtree(old, ignore_errors=True)
 
+    @staticmethod
+    def cached_version(folder: Path) -> str | None:
+        """The version the cache in `folder` was built for, if it is one we can read."""
+        try:
+            head = json.loads((folder / _HEAD).read_text())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(head, dict) or head.get("format") != _FORMAT:
+            return None
+        return str(head.get("version"))
+
+    @classmethod
+    def cached_ids(cls, folder: Path, version: str) -> list[str] | None:
+        """The chunk ids of the cache in `folder` if it was built for `version`."""
+        if cls.cached_version(folder) != version:
+            return None
+        try:
+            return [str(i) for i in json.loads((folder / _IDS).read_text())]
+        except (OSError, ValueError, TypeError):
+            return None
+
     @classmethod
     def load(cls, folder: Path, version: str) -> KeywordIndex | None:
         """The cached index if it was built for `version`, else None."""
+        ids = cls.cached_ids(folder, version)
+        if ids is None:
+            return None
+        if not ids:
+            return cls([], None)
         try:
-            head = json.loads((folder / "talentbot.json").read_text())
-            if head.get("format") != _FORMAT or head.get("version") != version:
-                return None
-            ids = list(head["ids"])
-            if not ids:
-                return cls([], None)
             bm25 = _bm25s().BM25.load(str(folder), show_progress=False)
-            return cls(ids, bm25)
         except (OSError, ValueError, KeyError) as exc:
             log.info("keyword cache in %s not usable (%s); rebuilding", folder, exc)
             return None
+        return cls(ids, bm25)

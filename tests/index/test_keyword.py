@@ -63,7 +63,9 @@ def test_the_cache_gives_back_the_same_index(triples: list[tuple[str, str, str]]
                                              tmp_path: Path) -> None:
     built = KeywordIndex.build(triples)
     built.save(tmp_path / "kw", "v1")
+    assert KeywordIndex.cached_version(tmp_path / "kw") == "v1"
     assert KeywordIndex.load(tmp_path / "kw", "v2") is None  # another version: rebuild
+    assert KeywordIndex.cached_ids(tmp_path / "kw", "v1") == built._ids
     loaded = KeywordIndex.load(tmp_path / "kw", "v1")
     assert loaded is not None and len(loaded) == len(built)
     for query in QUERIES:

@@ -48,6 +48,7 @@ from index.embedding import OnnxEmbedding
 from index.engine import Engine
 from index.errors import CorpusFileError, IndexBusyError
 from index.ingest import ingest, keyword_dir
+from index.keyword import KeywordIndex
 from index.settings import EngineSettings
 from index.store import ChunkStore
 from index.synthetic import SyntheticArticle, generate_article
@@ -157,8 +158,9 @@ def moves_version(settings: EngineSettings) -> str | None:
 
 
 def keyword_cache_ids(settings: EngineSettings) -> tuple[str | None, set[str]]:
-    head = json.loads((keyword_dir(settings) / "talentbot.json").read_text())
-    return head.get("version"), set(head.get("ids", ()))
+    version = KeywordIndex.cached_version(keyword_dir(settings))
+    ids = KeywordIndex.cached_ids(keyword_dir(settings), version) if version else None
+    return version, set(ids or ())
 
 
 def audit(settings: EngineSettings) -> dict[str, int]:
