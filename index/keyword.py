@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from index.lexicon import expand
+from index.memory import release_free_memory
 from index.text import analyze
 
 log = logging.getLogger(__name__)
@@ -104,9 +105,8 @@ class KeywordIndex:
         every token list and about 35 bytes per pair: 440 MB more at 100k chunks). The
         result is bm25s's index with its default scoring (Lucene's BM25); the tests check
         it equals what `bm25s.BM25.index()` builds from the same terms."""
-        # Chunk ids are gathered in one buffer and split at the end: kept as they come,
-        # each small string would pin the allocator arena it shares with the page of
-        # chunks it arrived in, and the whole read (~4 kB a chunk) would stay resident.
+        # Chunk ids go into one buffer, split at the end: 100k small strings made while
+        # the pages are parsed would be scattered among the pages' freed memory.
         names = io.StringIO()
         pairs = _Pairs()
         for chunk_id, title, text in chunks:
@@ -117,7 +117,9 @@ class KeywordIndex:
         ids = names.getvalue().split("\0")[:-1]
         if not ids:
             return cls([], None)
-        return cls(ids, pairs.bm25())
+        bm25 = pairs.bm25()
+        release_free_memory()  # the sort's temporaries (see index/memory.py)
+        return cls(ids, bm25)
 
     def __len__(self) -> int:
         return len(self._ids)

@@ -16,12 +16,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from index.errors import IndexMismatchError, IndexMissingError, StoreUnavailableError
+from index.memory import release_free_memory
 from index.settings import EngineSettings
 
 SCHEMA_VERSION = 1
 # chromadb refuses larger add() batches (its max_batch_size is 5,461 here).
 WRITE_BATCH = 4_000
-_READ_PAGE = 5_000
+# Pages of a full read: at 100k chunks, pages of 5,000 left a bot ~200 MiB larger after
+# the read, pages of 1,000 ~90 MiB (and took 12.9 s instead of 11.1 s against a server).
+_READ_PAGE = 1_000
 
 
 @dataclass(frozen=True)
@@ -225,6 +228,9 @@ class ChunkStore:
             for chunk_id, doc, meta in zip(ids, docs, page["metadatas"], strict=True):
                 yield StoredChunk(chunk_id, doc or "", dict(meta or {}))
             offset += len(ids)
+            # A page is megabytes; without this a full read leaves them all resident.
+            del page, docs, ids
+            release_free_memory()
 
     def articles_with_text(self) -> dict[str, list[StoredChunk]]:
         grouped: dict[str, list[StoredChunk]] = {}

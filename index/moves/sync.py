@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from index.corpus import Article
+from index.memory import release_free_memory
 from index.moves.overrides import apply_overrides, load_overrides
 from index.moves.store import MoveStore
 from index.organisations import load_organisations, load_outlets
@@ -93,6 +94,7 @@ def derive_moves(settings: EngineSettings, store: Any, report: IngestReport) -> 
     for i in range(0, len(todo), DERIVE_BATCH):
         articles = articles_from_chunks(store.chunks_of(todo[i:i + DERIVE_BATCH]))
         done += sync_moves(settings, articles, False, report)
+        release_free_memory()  # see index/memory.py
     gone = sorted(set(states) - set(stored))
     if gone:
         moves = MoveStore(settings.moves_db)
