@@ -67,14 +67,21 @@ def write(path: Path, state: dict[str, Any]) -> None:
 async def keep_writing(bot: Any, path: Path, stop: asyncio.Event) -> None:
     """Until `stop` is set: rewrite the file now and then, and whenever `bot` says so."""
     while not stop.is_set():
-        write(path, snapshot(bot))
-        bot.status_changed.clear()
+        bot.status_changed.clear()  # before the snapshot: a change during it is not lost
+        _write_now(bot, path)
         waits = [asyncio.create_task(stop.wait()), asyncio.create_task(bot.status_changed.wait())]
         _, pending = await asyncio.wait(waits, timeout=INTERVAL_S,
                                         return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
             task.cancel()
-    write(path, {**snapshot(bot), "connected": False, "closed": True})
+    _write_now(bot, path, {"connected": False, "closed": True})
+
+
+def _write_now(bot: Any, path: Path, override: dict[str, Any] | None = None) -> None:
+    try:
+        write(path, {**snapshot(bot), **(override or {})})
+    except Exception:  # the health report must never take the bot down
+        log.exception("could not report the bot status")
 
 
 def gateway_check(path: Path, max_age_s: float = MAX_AGE_S) -> Check:
