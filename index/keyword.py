@@ -57,8 +57,8 @@ class _Pairs:
         self.pairs.append(len(tally))
 
     def bm25(self, k1: float = K1, b: float = B) -> Any:
-        """bm25s's index (Lucene's BM25, its default): one column of scores per term. The
-        arrays are released as soon as they are used; the peak is about 24 bytes a pair."""
+        """bm25s's index (Lucene's BM25, its default): one column of scores per term. At
+        its peak this holds about 16 bytes a (chunk, term) pair."""
         n_docs, n_terms = len(self.lengths), len(self.vocab)
         term = np.frombuffer(self.terms, dtype=np.int32)
         score = np.frombuffer(self.counts, dtype=np.float32)  # tf, then the score, in place
@@ -73,23 +73,51 @@ class _Pairs:
         np.divide(score, norm, out=score)
         del norm
         score *= idf[term]
-        # Pairs come chunk by chunk; bm25s wants them term by term (CSC), chunks ascending.
-        order = np.argsort(term, kind="stable")
-        data = score[order]
-        del score
-        self.counts = array("f")
-        doc = np.repeat(np.arange(n_docs, dtype=np.int32), per_doc)
-        indices = doc[order]
-        del doc, order, term
-        self.terms = array("i")
         indptr = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(df, out=indptr[1:])
+        data, indices = _columns(term, score, per_doc, indptr)
+        del term, score
+        self.terms, self.counts = array("i"), array("f")
         bm25 = _bm25s().BM25(k1=k1, b=b)
         bm25.scores = {"data": data, "indices": indices, "indptr": indptr, "num_docs": n_docs}
         bm25.vocab_dict = self.vocab
         bm25.unique_token_ids_set = set(self.vocab.values())
         bm25.nonoccurrence_array = None
         return bm25
+
+
+_BLOCK_PAIRS = 1 << 20
+
+
+def _columns(
+    term: np.ndarray, score: np.ndarray, per_doc: np.ndarray, indptr: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs come chunk by chunk (rows); bm25s wants them term by term (CSC columns), chunks
+    ascending within a column. One argsort of all pairs would need 8 bytes a pair for the
+    order alone (60 MiB at 100k chunks, while a bot's previous index is still answering),
+    so the pairs are placed a block of chunks at a time."""
+    data = np.empty(len(term), dtype=np.float32)
+    indices = np.empty(len(term), dtype=np.int32)
+    cursor = indptr[:-1].copy()  # the next free slot of each column
+    bounds = np.zeros(len(per_doc) + 1, dtype=np.int64)
+    np.cumsum(per_doc, out=bounds[1:])
+    first = 0
+    while first < len(per_doc):
+        # As many chunks as fit in a block (at least one).
+        fits = int(np.searchsorted(bounds, bounds[first] + _BLOCK_PAIRS, side="right")) - 1
+        last = max(first + 1, fits)
+        lo, hi = int(bounds[first]), int(bounds[last])
+        block = term[lo:hi]
+        order = np.argsort(block, kind="stable")  # chunk order kept within a term
+        sorted_terms = block[order]
+        rank = np.arange(hi - lo) - np.searchsorted(sorted_terms, sorted_terms, side="left")
+        slots = cursor[sorted_terms] + rank
+        data[slots] = score[lo:hi][order]
+        docs = np.repeat(np.arange(first, last, dtype=np.int32), per_doc[first:last])
+        indices[slots] = docs[order]
+        cursor += np.bincount(sorted_terms, minlength=len(cursor))
+        first = last
+    return data, indices
 
 
 class KeywordIndex:

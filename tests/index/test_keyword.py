@@ -9,6 +9,7 @@ import bm25s
 import numpy as np
 import pytest
 
+import index.keyword
 from index.corpus import load_corpus
 from index.keyword import KeywordIndex
 from index.synthetic import generate_corpus
@@ -37,8 +38,11 @@ def triples(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, str, st
     return out
 
 
-def test_the_streamed_build_scores_like_bm25s_own_index(triples: list[tuple[str, str, str]]
-                                                         ) -> None:
+@pytest.mark.parametrize("block_pairs", [1 << 20, 700, 1])  # one block, several, a chunk each
+def test_the_streamed_build_scores_like_bm25s_own_index(
+    triples: list[tuple[str, str, str]], block_pairs: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(index.keyword, "_BLOCK_PAIRS", block_pairs)
     ours = KeywordIndex.build(triples)
     reference = bm25s.BM25(k1=1.2, b=0.75)
     reference.index([analyze(t) + analyze(x) or ["\x00"] for _, t, x in triples],
