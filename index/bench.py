@@ -374,7 +374,8 @@ def _cpu_model() -> str:
 
 
 # -- ratios, targets, notes ------------------------------------------------------------------
-def _get(data: Any, *path: str) -> Any:
+def lookup(data: Any, *path: str) -> Any:
+    """data[path[0]][path[1]]..., or None where the path stops."""
     for key in path:
         if not isinstance(data, dict) or key not in data:
             return None
@@ -394,21 +395,21 @@ def ratios(results: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for label, suffix in (("generated", ""), ("seed", "_seed")):
         out[f"embedded_wp_per_s{suffix}"] = _ratio(
-            _get(o, label, "ingest", "embedded_wp_per_s"),
-            _get(b, label, "ingest", "embedded_wp_per_s"),
+            lookup(o, label, "ingest", "embedded_wp_per_s"),
+            lookup(b, label, "ingest", "embedded_wp_per_s"),
         )
         out[f"ingest_wall_seconds{suffix}"] = _ratio(
-            _get(o, label, "ingest", "wall_seconds"), _get(b, label, "ingest", "wall_seconds")
+            lookup(o, label, "ingest", "wall_seconds"), lookup(b, label, "ingest", "wall_seconds")
         )
     out["cold_start_seconds"] = _ratio(
-        _get(o, "seed", "cold_start", "median_s"), _get(b, "seed", "cold_start", "median_s")
+        lookup(o, "seed", "cold_start", "median_s"), lookup(b, "seed", "cold_start", "median_s")
     )
     for label in ("seed", "generated"):
         out[f"warm_p50_{label}"] = _ratio(
-            _get(o, label, "serve", "p50_ms"), _get(b, label, "serve", "p50_ms")
+            lookup(o, label, "serve", "p50_ms"), lookup(b, label, "serve", "p50_ms")
         )
         out[f"peak_rss_{label}"] = _ratio(
-            _get(o, label, "serve", "peak_rss_mb"), _get(b, label, "serve", "peak_rss_mb")
+            lookup(o, label, "serve", "peak_rss_mb"), lookup(b, label, "serve", "peak_rss_mb")
         )
     return out
 
@@ -427,41 +428,41 @@ def targets(results: dict[str, Any]) -> dict[str, bool | None]:
     """Each target as True/False; None where it was not measured (e.g. no baseline)."""
     o, b = results.get("ours", {}), results.get("baseline", {})
     t = TARGETS
-    shares = [_get(o, label, "ingest", "share_truncated") for label in ("seed", "generated")]
-    reingest_s = _get(o, "generated", "reingest", "seconds")
-    reingest_calls = _get(o, "generated", "reingest", "embedding_calls")
-    baseline_rate = _get(b, "generated", "ingest", "embedded_wp_per_s")
+    shares = [lookup(o, label, "ingest", "share_truncated") for label in ("seed", "generated")]
+    reingest_s = lookup(o, "generated", "reingest", "seconds")
+    reingest_calls = lookup(o, "generated", "reingest", "embedding_calls")
+    baseline_rate = lookup(b, "generated", "ingest", "embedded_wp_per_s")
     return {
         "every_word_piece_embedded": (
             None if None in shares else all(s <= t["share_truncated"] for s in shares)
         ),
         "embedded_wp_per_s_2_5x_baseline": _ge(
-            _get(o, "generated", "ingest", "embedded_wp_per_s"),
+            lookup(o, "generated", "ingest", "embedded_wp_per_s"),
             None if baseline_rate is None else t["wp_per_s_vs_baseline"] * baseline_rate,
         ),
         "ingest_wall_time_le_baseline": _ge(
-            _get(b, "generated", "ingest", "wall_seconds"),
-            _get(o, "generated", "ingest", "wall_seconds"),
+            lookup(b, "generated", "ingest", "wall_seconds"),
+            lookup(o, "generated", "ingest", "wall_seconds"),
         ),
         "pipeline_within_20pct_of_raw": _ge(
-            _get(o, "generated", "pipeline_vs_raw"), t["pipeline_vs_raw"]
+            lookup(o, "generated", "pipeline_vs_raw"), t["pipeline_vs_raw"]
         ),
         "reingest_le_3s_zero_embedding_calls": (
             None if reingest_s is None or reingest_calls is None
             else reingest_s <= t["reingest_seconds"] and reingest_calls == 0
         ),
-        "warm_p50_seed_le_15ms": _le(_get(o, "seed", "serve", "p50_ms"), t["warm_p50_ms_seed"]),
+        "warm_p50_seed_le_15ms": _le(lookup(o, "seed", "serve", "p50_ms"), t["warm_p50_ms_seed"]),
         "warm_p50_generated_le_40ms": _le(
-            _get(o, "generated", "serve", "p50_ms"), t["warm_p50_ms_generated"]
+            lookup(o, "generated", "serve", "p50_ms"), t["warm_p50_ms_generated"]
         ),
         "cold_start_le_2_5s": _le(
-            _get(o, "seed", "cold_start", "median_s"), t["cold_start_seconds"]
+            lookup(o, "seed", "cold_start", "median_s"), t["cold_start_seconds"]
         ),
         "peak_rss_seed_le_350mb": _le(
-            _get(o, "seed", "serve", "peak_rss_mb"), t["peak_rss_mb_seed"]
+            lookup(o, "seed", "serve", "peak_rss_mb"), t["peak_rss_mb_seed"]
         ),
         "peak_rss_generated_le_500mb": _le(
-            _get(o, "generated", "serve", "peak_rss_mb"), t["peak_rss_mb_generated"]
+            lookup(o, "generated", "serve", "peak_rss_mb"), t["peak_rss_mb_generated"]
         ),
     }
 
@@ -489,10 +490,10 @@ def _notes(results: dict[str, Any]) -> list[str]:
             "cpu_seconds with wall_seconds to see how much CPU each step actually got."
         )
     for label in ("seed", "generated"):
-        for key, value in (_get(results, "ours", label) or {}).items():
+        for key, value in (lookup(results, "ours", label) or {}).items():
             if isinstance(value, dict) and "error" in value:
                 notes.append(f"ours/{label}/{key} failed: {value['error'][:300]}")
-        baseline = _get(results, "baseline", label)
+        baseline = lookup(results, "baseline", label)
         if isinstance(baseline, dict) and "error" in baseline:
             notes.append(f"baseline/{label} failed: {baseline['error'][:300]}")
     return notes
@@ -521,7 +522,7 @@ def format_table(results: dict[str, Any]) -> str:
     """A Markdown report: ours vs baseline vs target, pass/fail, for the README."""
     o, b = results.get("ours", {}), results.get("baseline", {})
     tg = results.get("targets", {})
-    n = _get(results, "config", "generated_articles")
+    n = lookup(results, "config", "generated_articles")
     m = results.get("machine", {})
     gen = f"{n:,} generated + 5 seed" if isinstance(n, int) else "generated"
     rows: list[tuple[str, str, str, str, str, str]] = []
@@ -531,57 +532,58 @@ def format_table(results: dict[str, Any]) -> str:
         rows.append((metric, corpus, ours, theirs, target, _mark(ok) if target else ""))
 
     for label, name in (("seed", "seed (5)"), ("generated", gen)):
-        row("ingest, articles/s", name, _fmt(_get(o, label, "ingest", "articles_per_s"), 2),
-            _fmt(_get(b, label, "ingest", "articles_per_s"), 2))
-        row("ingest, chunks/s", name, _fmt(_get(o, label, "ingest", "chunks_per_s")),
-            _fmt(_get(b, label, "ingest", "chunks_per_s")))
-        row("chunks", name, _fmt(_get(o, label, "ingest", "chunks")),
-            _fmt(_get(b, label, "ingest", "chunks")))
-    row("embedded word pieces/s", gen, _fmt(_get(o, "generated", "ingest", "embedded_wp_per_s"), 0),
-        _fmt(_get(b, "generated", "ingest", "embedded_wp_per_s"), 0), "≥ 2.5× baseline",
+        row("ingest, articles/s", name, _fmt(lookup(o, label, "ingest", "articles_per_s"), 2),
+            _fmt(lookup(b, label, "ingest", "articles_per_s"), 2))
+        row("ingest, chunks/s", name, _fmt(lookup(o, label, "ingest", "chunks_per_s")),
+            _fmt(lookup(b, label, "ingest", "chunks_per_s")))
+        row("chunks", name, _fmt(lookup(o, label, "ingest", "chunks")),
+            _fmt(lookup(b, label, "ingest", "chunks")))
+    row("embedded word pieces/s", gen,
+        _fmt(lookup(o, "generated", "ingest", "embedded_wp_per_s"), 0),
+        _fmt(lookup(b, "generated", "ingest", "embedded_wp_per_s"), 0), "≥ 2.5× baseline",
         tg.get("embedded_wp_per_s_2_5x_baseline"))
     for label, name in (("seed", "seed (5)"), ("generated", gen)):
-        share_o = _get(o, label, "ingest", "share_truncated")
-        share_b = _get(b, label, "ingest", "share_truncated")
+        share_o = lookup(o, label, "ingest", "share_truncated")
+        share_b = lookup(b, label, "ingest", "share_truncated")
         row("share of text truncated", name,
             _fmt(None if share_o is None else 100 * share_o, 1, " %"),
             _fmt(None if share_b is None else 100 * share_b, 1, " %"), "0 %",
             tg.get("every_word_piece_embedded"))
-    row("ingest wall time", gen, _fmt(_get(o, "generated", "ingest", "wall_seconds"), 1, " s"),
-        _fmt(_get(b, "generated", "ingest", "wall_seconds"), 1, " s"), "≤ baseline",
+    row("ingest wall time", gen, _fmt(lookup(o, "generated", "ingest", "wall_seconds"), 1, " s"),
+        _fmt(lookup(b, "generated", "ingest", "wall_seconds"), 1, " s"), "≤ baseline",
         tg.get("ingest_wall_time_le_baseline"))
     row("raw encoder, word pieces/s", gen,
-        _fmt(_get(o, "generated", "raw_embedding", "wp_per_s"), 0), "")
-    row("ingest rate / raw encoder rate", gen, _fmt(_get(o, "generated", "pipeline_vs_raw"), 2),
+        _fmt(lookup(o, "generated", "raw_embedding", "wp_per_s"), 0), "")
+    row("ingest rate / raw encoder rate", gen, _fmt(lookup(o, "generated", "pipeline_vs_raw"), 2),
         "", "≥ 0.80", tg.get("pipeline_within_20pct_of_raw"))
-    re_s = _get(o, "generated", "reingest", "seconds")
-    re_calls = _get(o, "generated", "reingest", "embedding_calls")
+    re_s = lookup(o, "generated", "reingest", "seconds")
+    re_calls = lookup(o, "generated", "reingest", "embedding_calls")
     row("re-ingest unchanged: seconds / embedding calls", gen,
         f"{_fmt(re_s, 2, ' s')} / {_fmt(re_calls)}",
-        f"{_fmt(_get(b, 'generated', 'reingest', 'seconds'), 1, ' s')} / "
-        f"{_fmt(_get(b, 'generated', 'reingest', 'embedding_calls'))}",
+        f"{_fmt(lookup(b, 'generated', 'reingest', 'seconds'), 1, ' s')} / "
+        f"{_fmt(lookup(b, 'generated', 'reingest', 'embedding_calls'))}",
         "≤ 3 s / 0", tg.get("reingest_le_3s_zero_embedding_calls"))
     for label, name, limit, key in (
         ("seed", "seed (5)", "≤ 15 ms", "warm_p50_seed_le_15ms"),
         ("generated", gen, "≤ 40 ms", "warm_p50_generated_le_40ms"),
     ):
         row("warm latency p50 / p95", name,
-            f"{_fmt(_get(o, label, 'serve', 'p50_ms'))} / "
-            f"{_fmt(_get(o, label, 'serve', 'p95_ms'))} ms",
-            f"{_fmt(_get(b, label, 'serve', 'p50_ms'))} / "
-            f"{_fmt(_get(b, label, 'serve', 'p95_ms'))} ms",
+            f"{_fmt(lookup(o, label, 'serve', 'p50_ms'))} / "
+            f"{_fmt(lookup(o, label, 'serve', 'p95_ms'))} ms",
+            f"{_fmt(lookup(b, label, 'serve', 'p50_ms'))} / "
+            f"{_fmt(lookup(b, label, 'serve', 'p95_ms'))} ms",
             f"p50 {limit}", tg.get(key))
     row("cold start to printed answer (median of 3)", "seed (5)",
-        _fmt(_get(o, "seed", "cold_start", "median_s"), 2, " s"),
-        _fmt(_get(b, "seed", "cold_start", "median_s"), 2, " s"), "≤ 2.5 s",
+        _fmt(lookup(o, "seed", "cold_start", "median_s"), 2, " s"),
+        _fmt(lookup(b, "seed", "cold_start", "median_s"), 2, " s"), "≤ 2.5 s",
         tg.get("cold_start_le_2_5s"))
     for label, name, limit, key in (
         ("seed", "seed (5)", "≤ 350 MiB", "peak_rss_seed_le_350mb"),
         ("generated", gen, "≤ 500 MiB", "peak_rss_generated_le_500mb"),
     ):
         row("peak RSS, serving process", name,
-            _fmt(_get(o, label, "serve", "peak_rss_mb"), 0, " MiB"),
-            _fmt(_get(b, label, "serve", "peak_rss_mb"), 0, " MiB"), limit, tg.get(key))
+            _fmt(lookup(o, label, "serve", "peak_rss_mb"), 0, " MiB"),
+            _fmt(lookup(b, label, "serve", "peak_rss_mb"), 0, " MiB"), limit, tg.get(key))
 
     head = ("Metric", "Corpus", "talentbot", "llama-index baseline", "Target", "")
     lines = [
@@ -592,10 +594,10 @@ def format_table(results: dict[str, Any]) -> str:
         "|" + "|".join(["---"] * len(head)) + "|",
     ]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
-    skipped = _get(b, "skipped")
+    skipped = lookup(b, "skipped")
     if skipped:
         lines += ["", f"Baseline not run: {skipped}."]
-    phases = _get(o, "generated", "ingest", "phases")
+    phases = lookup(o, "generated", "ingest", "phases")
     if isinstance(phases, dict) and phases:
         lines += ["", f"Where our cold ingest time goes ({gen}):", "",
                   "| Phase | Seconds | Share |", "|---|---|---|"]

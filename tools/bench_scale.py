@@ -58,6 +58,8 @@ for _path in (ROOT, ROOT / "tests"):  # the engine, and the Chroma server helper
 from llama_index.core.base.embeddings.base import BaseEmbedding  # noqa: E402
 from llama_index.core.bridge.pydantic import PrivateAttr  # noqa: E402
 
+from index.bench import lookup, percentile  # noqa: E402
+
 SEED_CORPUS = ROOT / "corpus" / "articles"
 ORGANISATIONS = ROOT / "corpus" / "organisations.yaml"
 CACHE_ENV = "TALENTBOT_BENCH_CACHE"
@@ -496,14 +498,6 @@ def say(message: str) -> None:
     print(f"[scale {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def _get(data: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(data, dict) or key not in data:
-            return None
-        data = data[key]
-    return data
-
-
 def _le(value: Any, limit: float) -> bool:
     return isinstance(value, int | float) and value <= limit
 
@@ -512,13 +506,13 @@ def targets(size: dict[str, Any], backends: Sequence[str]) -> dict[str, bool]:
     out: dict[str, bool] = {}
     for b in backends:
         serves = [size[b][k] for k in ("serve", "serve_fresh_machine") if k in size[b]]
-        out[f"{b}_question_p50_le_60ms"] = _le(_get(size[b], "serve", "p50_ms"),
+        out[f"{b}_question_p50_le_60ms"] = _le(lookup(size[b], "serve", "p50_ms"),
                                                TARGETS["question_p50_ms"])
         out[f"{b}_bot_rss_le_600mb"] = bool(serves) and all(
             _le(s.get("peak_rss_mb"), TARGETS["bot_rss_mb"]) for s in serves)
-        out[f"{b}_keyword_loaded_le_5s"] = _le(_get(size[b], "keyword", "load_seconds"),
+        out[f"{b}_keyword_loaded_le_5s"] = _le(lookup(size[b], "keyword", "load_seconds"),
                                                TARGETS["keyword_seconds"])
-        out[f"{b}_keyword_rebuilt_le_5s"] = _le(_get(size[b], "keyword", "rebuild_seconds"),
+        out[f"{b}_keyword_rebuilt_le_5s"] = _le(lookup(size[b], "keyword", "rebuild_seconds"),
                                                 TARGETS["keyword_seconds"])
     out["all"] = all(out.values())
     return out
@@ -749,14 +743,6 @@ def worker_keyword_probe(args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    pos = (len(ordered) - 1) * q / 100
-    low = int(pos)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
-
-
 def worker_serve(args: dict[str, Any]) -> dict[str, Any]:
     """A serving process: load the engine, answer every question `rounds` times."""
     from index.engine import Engine
@@ -786,11 +772,11 @@ def worker_serve(args: dict[str, Any]) -> dict[str, Any]:
         "had_keyword_cache": had_keyword_cache,
         "had_move_records": had_move_records,
         "load_seconds": round(load_seconds, 2),
-        "p50_ms": round(_percentile(ms, 50), 2),
-        "p95_ms": round(_percentile(ms, 95), 2),
+        "p50_ms": round(percentile(ms, 50), 2),
+        "p95_ms": round(percentile(ms, 95), 2),
         "mean_ms": round(statistics.fmean(ms), 2),
         "max_ms": round(max(ms), 2),
-        "first_round_p50_ms": round(1000 * _percentile(first_round, 50), 2),
+        "first_round_p50_ms": round(1000 * percentile(first_round, 50), 2),
         "samples": len(ms),
         "answer_modes": modes,
         "peak_rss_mb_after_load": rss_after_load,
@@ -834,8 +820,8 @@ def worker_refresh(args: dict[str, Any]) -> dict[str, Any]:
     return {
         "seconds_until_new_version_served": round(seconds, 1),
         "questions_answered_meanwhile": len(ms),
-        "p50_ms_meanwhile": round(_percentile(ms, 50), 1),
-        "p95_ms_meanwhile": round(_percentile(ms, 95), 1),
+        "p50_ms_meanwhile": round(percentile(ms, 50), 1),
+        "p95_ms_meanwhile": round(percentile(ms, 95), 1),
         "max_ms_meanwhile": round(max(ms), 1),
         "peak_rss_mb_before": rss_before,
         "peak_rss_mb": _peak_rss_mb(),
@@ -862,29 +848,29 @@ def markdown(results: dict[str, Any]) -> str:
     """The results as a table per size: embedded against server, row per figure."""
     rows: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
         ("ingest, vectors cached: s (chunks/s)",
-         lambda b: f"{_get(b, 'ingest', 'seconds')} ({_get(b, 'ingest', 'chunks_per_s')})"),
+         lambda b: f"{lookup(b, 'ingest', 'seconds')} ({lookup(b, 'ingest', 'chunks_per_s')})"),
         ("ingest with the model (projected): s",
-         lambda b: _get(b, "ingest", "projected_ingest_seconds_with_model")),
+         lambda b: lookup(b, "ingest", "projected_ingest_seconds_with_model")),
         ("question p50 / p95, warm: ms",
-         lambda b: f"{_get(b, 'serve', 'p50_ms')} / {_get(b, 'serve', 'p95_ms')}"),
-        ("serving process peak RSS: MiB", lambda b: _get(b, "serve", "peak_rss_mb")),
+         lambda b: f"{lookup(b, 'serve', 'p50_ms')} / {lookup(b, 'serve', 'p95_ms')}"),
+        ("serving process peak RSS: MiB", lambda b: lookup(b, "serve", "peak_rss_mb")),
         ("fresh bot machine: start s / peak RSS MiB",
-         lambda b: (f"{_get(b, 'serve_fresh_machine', 'load_seconds')} / "
-                    f"{_get(b, 'serve_fresh_machine', 'peak_rss_mb')}")
+         lambda b: (f"{lookup(b, 'serve_fresh_machine', 'load_seconds')} / "
+                    f"{lookup(b, 'serve_fresh_machine', 'peak_rss_mb')}")
          if "serve_fresh_machine" in b else "n/a (shares the ingest's data dir)"),
         ("keyword side: load / rebuild s",
-         lambda b: f"{_get(b, 'keyword', 'load_seconds')} / "
-                   f"{_get(b, 'keyword', 'rebuild_seconds')}"),
+         lambda b: f"{lookup(b, 'keyword', 'load_seconds')} / "
+                   f"{lookup(b, 'keyword', 'rebuild_seconds')}"),
         ("move records derived from the store: s",
-         lambda b: _get(b, "keyword", "move_records", "derive_seconds")),
+         lambda b: lookup(b, "keyword", "move_records", "derive_seconds")),
         ("newer version reaches a serving bot: s (p50 / p95 ms meanwhile)",
-         lambda b: (f"{_get(b, 'background_refresh', 'seconds_until_new_version_served')} "
-                    f"({_get(b, 'background_refresh', 'p50_ms_meanwhile')} / "
-                    f"{_get(b, 'background_refresh', 'p95_ms_meanwhile')})")
+         lambda b: (f"{lookup(b, 'background_refresh', 'seconds_until_new_version_served')} "
+                    f"({lookup(b, 'background_refresh', 'p50_ms_meanwhile')} / "
+                    f"{lookup(b, 'background_refresh', 'p95_ms_meanwhile')})")
          if "background_refresh" in b else "n/a (loads the ingest's cache)"),
-        ("re-ingest unchanged: s", lambda b: _get(b, "reingest", "seconds")),
+        ("re-ingest unchanged: s", lambda b: lookup(b, "reingest", "seconds")),
         ("disk: store / keyword cache / move records MiB",
-         lambda b: " / ".join(str(_get(b, "disk_mb", k))
+         lambda b: " / ".join(str(lookup(b, "disk_mb", k))
                               for k in ("store", "keyword_cache", "move_records"))),
     ]
     out = []
