@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ def rules_version(settings: EngineSettings) -> str:
 
 def sync_moves(
     settings: EngineSettings,
-    articles: Sequence[Article],
+    articles: Iterable[Article],
     whole_corpus: bool,
     report: IngestReport,
 ) -> int:
@@ -55,7 +55,9 @@ def sync_moves(
     try:
         states = store.states()
         done = 0
+        current: set[str] = set()
         for article in articles:
+            current.add(article.article_id)
             if states.get(article.article_id) == (article.fingerprint, version):
                 continue
             moves = extract_moves(article, organisations, outlets)
@@ -65,7 +67,6 @@ def sync_moves(
             store.replace_article(article, version, moves)
             done += 1
         if whole_corpus:
-            current = {a.article_id for a in articles}
             store.remove_articles(sorted(set(states) - current))
         return done
     finally:
@@ -90,11 +91,14 @@ def derive_moves(settings: EngineSettings, store: Any, report: IngestReport) -> 
     for chunk in store.iter_chunks(with_text=False):
         stored.setdefault(chunk.article_id, str(chunk.meta.get("fingerprint")))
     todo = sorted(a for a, fingerprint in stored.items() if states.get(a) != (fingerprint, rules))
-    done = 0
-    for i in range(0, len(todo), DERIVE_BATCH):
-        articles = articles_from_chunks(store.chunks_of(todo[i:i + DERIVE_BATCH]))
-        done += sync_moves(settings, articles, False, report)
-        release_free_memory()  # see index/memory.py
+
+    def batches() -> Iterator[Article]:
+        for i in range(0, len(todo), DERIVE_BATCH):
+            yield from articles_from_chunks(store.chunks_of(todo[i:i + DERIVE_BATCH]))
+            release_free_memory()  # see index/memory.py
+
+    # One pass, one load of the rules and organisations, one batch in memory at a time.
+    done = sync_moves(settings, batches(), False, report)
     gone = sorted(set(states) - set(stored))
     if gone:
         moves = MoveStore(settings.moves_db)
