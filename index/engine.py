@@ -105,7 +105,9 @@ class Engine:
             if keyword is not None or self._keyword is None:
                 # The writer left its caches where we read them (one data dir, or a shared
                 # volume), or there is nothing to answer with yet: switch now.
-                self._switch(store, version, keyword or self._build_keyword(store, version))
+                keyword = keyword or self._build_keyword(store, version)
+                self._derive_moves(store, version)
+                self._switch(store, version, keyword)
             else:
                 # Another machine wrote a new version: rebuilding the keyword side and the
                 # move records takes seconds to minutes at scale, so it runs beside the
@@ -129,9 +131,7 @@ class Engine:
         from index.keyword import KeywordIndex
 
         started = time.perf_counter()
-        keyword = KeywordIndex.build(
-            (c.chunk_id, str(c.meta.get("title", "")), c.text) for c in store.iter_chunks()
-        )
+        keyword = KeywordIndex.from_store(store)
         log.info("keyword side rebuilt from %d chunks in %.1f s", len(keyword),
                  time.perf_counter() - started)
         try:
@@ -160,7 +160,6 @@ class Engine:
     def _switch(self, store: Any, version: str, keyword: Any) -> None:
         from index.retrieve import HybridRetriever
 
-        self._derive_moves(store, version)
         self._store = store
         self._keyword = keyword
         self._retriever = HybridRetriever(store, keyword, self.encoder, self.settings.top_k)

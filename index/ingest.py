@@ -397,9 +397,7 @@ def _drop_collection(settings: EngineSettings) -> None:
 def _refresh_keyword_cache(settings: EngineSettings, store: ChunkStore, version: str) -> None:
     from index.keyword import KeywordIndex
 
-    keyword = KeywordIndex.build(
-        (c.chunk_id, str(c.meta.get("title", "")), c.text) for c in store.iter_chunks()
-    )
+    keyword = KeywordIndex.from_store(store)
     keyword.save(keyword_dir(settings), version)
 
 

@@ -149,6 +149,13 @@ class KeywordIndex:
         release_free_memory()  # the sort's temporaries (see index/memory.py)
         return cls(ids, bm25)
 
+    @classmethod
+    def from_store(cls, store: Any) -> KeywordIndex:
+        """Over every chunk a ChunkStore holds, read page by page."""
+        return cls.build(
+            (c.chunk_id, str(c.meta.get("title", "")), c.text) for c in store.iter_chunks()
+        )
+
     def __len__(self) -> int:
         return len(self._ids)
 
