@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: run test lint bench bench-scale eval ingest clean
+.PHONY: run test lint bench bench-scale eval ingest clean reliability-report
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+# The tracked reliability report (docs/reliability.md); a plain `make test` writes build/.
+reliability-report: $(STAMP)
+	TALENTBOT_RELIABILITY_REPORT=docs/reliability.md $(PY) -m pytest -q tests/reliability
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -66,4 +70,4 @@ bench-scale: $(STAMP)
 	$(PY) tools/bench_scale.py report bench-results/scale.json | tee bench-results/scale.md
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) .venv-deploy data bench-results
+	rm -rf $(VENV) $(BENCH_VENV) .venv-deploy data bench-results build

@@ -1266,6 +1266,9 @@ def test_loader_fuzz_summary(reliability: Any) -> None:
     r.record("crashes", 0)
     if not _FUZZ["files"]:
         pytest.skip("the fuzz test did not run in this session")
+    # Every fuzzed file was either loaded or refused with a reason (the rest are duplicates).
+    assert _FUZZ["loaded"] + _FUZZ["refused"] <= _FUZZ["files"]
+    assert _FUZZ["loaded"] > 0 and _FUZZ["refused"] > 0
 
 
 _PATHOLOGICAL = {
