@@ -374,16 +374,25 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from index.bench import run_bench
+    _checkout_tooling()
+    from bench.harness import format_table, run_bench
 
     results = run_bench(quick=args.quick, articles=args.articles)
-    if args.json:
-        print(json.dumps(results, indent=2))
-    else:
-        from index.bench import format_table
-
-        print(format_table(results))
+    print(json.dumps(results, indent=2) if args.json else format_table(results))
     return 0
+
+
+def _checkout_tooling() -> None:
+    """Make the checkout's `bench/` package importable: the benchmarks and the evaluation
+    harness live beside the engine, not in the installed package."""
+    root = Path(__file__).resolve().parent.parent
+    if not (root / "bench" / "__init__.py").is_file():
+        raise TalentbotError(
+            "This command runs from a source checkout of talentbot (its bench/ folder is "
+            "not installed with the package)."
+        )
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
 
 
 # -- rendering for a terminal -------------------------------------------------------------

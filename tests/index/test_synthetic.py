@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bench.synthetic import generate_article, generate_corpus
 from index.corpus import load_corpus
-from index.synthetic import generate_article, generate_corpus
 
 N = 20
 

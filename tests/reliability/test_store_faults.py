@@ -43,6 +43,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from bench.synthetic import SyntheticArticle, generate_article
 from index.corpus import Article, load_corpus, read_article, sanitize_html
 from index.embedding import OnnxEmbedding
 from index.engine import Engine
@@ -51,7 +52,6 @@ from index.ingest import ingest, keyword_dir
 from index.keyword import KeywordIndex
 from index.settings import EngineSettings
 from index.store import ChunkStore
-from index.synthetic import SyntheticArticle, generate_article
 
 ROOT = Path(__file__).resolve().parents[2]
 N_ARTICLES = 40

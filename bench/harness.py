@@ -1,7 +1,7 @@
 """`talentbot bench`: ingest speed, re-ingest, warm latency, cold start and memory.
 
 Everything that is "cold" or has its own memory peak runs in a fresh subprocess
-(`python -m index.bench worker TASK ARGS`, one JSON line on stdout), so one measurement
+(`python -m bench.harness worker TASK ARGS`, one JSON line on stdout), so one measurement
 never warms up or inflates the next. The peer baseline (llama-index + sentence-transformers
 on PyTorch, tools/baseline_bench.py) runs with the python in $TALENTBOT_BASELINE_PYTHON, in
 its own environment, on the same article folders and questions.
@@ -108,7 +108,7 @@ def run_bench(quick: bool = False, articles: int = 2_000) -> dict[str, Any]:
         shutil.copytree(SEED_CORPUS, seed_corpus)
         gen_corpus = _corpus_folder(work / "generated")
         _say(f"generating {n_generated} articles in {gen_corpus}")
-        from index.synthetic import DEFAULT_SEED, generate_corpus
+        from bench.synthetic import DEFAULT_SEED, generate_corpus
 
         generate_corpus(gen_corpus, n_generated)
         # The dev questions are about the seed articles: with them among the generated ones,
@@ -273,10 +273,10 @@ def _cold_start(corpus: Path, data: Path, question: str) -> dict[str, Any]:
 
 
 def _worker(task: str, args: dict[str, Any]) -> dict[str, Any]:
-    cmd = [sys.executable, "-m", "index.bench", "worker", task, json.dumps(args)]
+    cmd = [sys.executable, "-m", "bench.harness", "worker", task, json.dumps(args)]
     spawned = time.time()
     try:
-        result = _run_json(cmd, cwd=Path(tempfile.gettempdir()))
+        result = _run_json(cmd, cwd=Path(tempfile.gettempdir()), env=_checkout_env())
     except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
         _say(f"  failed: {exc}")
         return {"error": str(exc)}
@@ -284,6 +284,14 @@ def _worker(task: str, args: dict[str, Any]) -> dict[str, Any]:
         # Same clock on both sides: from spawn (interpreter start) to the task's end.
         result["wall_seconds"] = round(result.pop("done_at") - spawned, 3)
     return result
+
+
+def _checkout_env() -> dict[str, str]:
+    """The environment for a worker: `bench` is not installed, so the checkout goes first on
+    the worker's import path (it runs in a temporary folder)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    return env
 
 
 def _run_json(cmd: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
@@ -470,7 +478,7 @@ def targets(results: dict[str, Any]) -> dict[str, bool | None]:
 def _notes(results: dict[str, Any]) -> list[str]:
     n = results["config"]["generated_articles"]
     notes = [
-        f"'generated' is {n} articles from index.synthetic (fixed seed), about 600 words each, "
+        f"'generated' is {n} articles from bench.synthetic (fixed seed), about 600 words each, "
         "French with some English, plus the 5 seed articles (so the dev questions have their "
         "answers in it); 'seed' is corpus/articles alone. Both sides ingest the same folders.",
         "Targets on throughput, pipeline overhead, re-ingest and ingest time are judged on the "
@@ -609,7 +617,7 @@ def format_table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-# -- the worker side (runs in a fresh `python -m index.bench worker ...`) ----------------------
+# -- the worker side (runs in a fresh `python -m bench.harness worker ...`) ----------------------
 class PhaseClock:
     """Exclusive ("self") time per wrapped function: nested wrapped calls are not counted
     twice, so the phases add up to the time spent inside them."""
@@ -953,7 +961,7 @@ WORKERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if len(argv) != 3 or argv[0] != "worker" or argv[1] not in WORKERS:
-        print(f"usage: python -m index.bench worker {{{','.join(WORKERS)}}} JSON_ARGS",
+        print(f"usage: python -m bench.harness worker {{{','.join(WORKERS)}}} JSON_ARGS",
               file=sys.stderr)
         return 2
     import logging

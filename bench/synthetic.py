@@ -8,7 +8,7 @@ unique and the keyword index sees a realistic vocabulary. The facts are invented
 Each article draws from its own RNG seeded by (seed, index), so the first 20 articles of
 a 2,000-article corpus are the same files as a 20-article corpus with the same seed.
 
-    python -m index.synthetic OUT_DIR --articles 2000
+    python -m bench.synthetic OUT_DIR --articles 2000
 """
 
 from __future__ import annotations
