@@ -149,6 +149,8 @@ def _from_text(article_id: str, text: str, path: Path) -> Article:
 def _from_markdown(article_id: str, text: str, path: Path) -> Article:
     import yaml
 
+    from index.safeyaml import YamlRefusedError, reason, safe_load
+
     match = _FRONT_MATTER.match(text)
     if text.startswith("---") and not match:
         raise CorpusFileError("front matter is not closed by a '---' line")
@@ -160,13 +162,12 @@ def _from_markdown(article_id: str, text: str, path: Path) -> Article:
                 f"front matter is over {MAX_FRONT_MATTER_CHARS:,} characters"
             )
         try:
-            loaded = yaml.safe_load(match.group(1)) or {}
-        except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
-            # ValueError: a date such as 2024-02-30; RecursionError: absurd nesting.
-            first = str(exc).splitlines()[0] if str(exc) else "syntax error"
-            if isinstance(exc, RecursionError):
-                first = "nested too deeply"
-            raise CorpusFileError(f"front matter is not valid YAML ({first[:200]})") from None
+            loaded = safe_load(match.group(1), max_chars=MAX_FRONT_MATTER_CHARS) or {}
+        except YamlRefusedError as exc:
+            raise CorpusFileError(f"front matter refused: {reason(exc)}") from None
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+            # ValueError: a date such as 2024-02-30.
+            raise CorpusFileError(f"front matter is not valid YAML ({reason(exc)})") from None
         if not isinstance(loaded, dict):
             raise CorpusFileError("front matter must be a mapping of keys to values")
         meta = {str(k): v for k, v in loaded.items()}
@@ -216,7 +217,7 @@ def _date_field(meta: dict[str, object]) -> str | None:
     if isinstance(value, dt.date):
         return value.isoformat()
     if not isinstance(value, str | int | float):
-        # Never str() an arbitrary structure: YAML aliases can make it exponentially large.
+        # Never str() an arbitrary structure: a mapping or list is refused, not printed.
         raise CorpusFileError("front matter 'published' must be a date (YYYY-MM-DD)")
     try:
         return dt.date.fromisoformat(str(value).strip()[:10]).isoformat()

@@ -104,3 +104,60 @@ def test_seed_articles_keep_their_ids_and_have_titles() -> None:
         assert set(seeds) <= set(ids)
     assert all(a.title and a.language == "fr" for a in articles)
     assert all(a.url is None for a in articles)  # no article states its own address
+
+
+# -- YAML: anchors, aliases, merge keys and depth are refused before any expansion ----------
+def merge_key_bomb(levels: int) -> str:
+    """Each level merges the one before twice: expanding it costs 2**levels."""
+    lines = ["a0: &a0 {k0: v}"] + [
+        f"a{i}: &a{i} {{<<: [*a{i - 1}, *a{i - 1}], k{i}: v}}" for i in range(1, levels)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("levels", [24, 40])
+def test_merge_key_bomb_in_front_matter_is_refused_at_once(tmp_path: Path, levels: int) -> None:
+    import time
+
+    path = write(tmp_path, "bomb.md", f"---\ntitle: x\n{merge_key_bomb(levels)}---\nbody\n")
+    started = time.perf_counter()
+    with pytest.raises(CorpusFileError, match="front matter refused: YAML anchors"):
+        read_article(path, LIMIT)
+    assert time.perf_counter() - started < 1.0
+    assert path.stat().st_size < 2_000  # a small file, as in the report
+
+
+@pytest.mark.parametrize(
+    ("front_matter", "reason"),
+    [
+        ("title: &t x\n", "anchors"),
+        ("title: x\nother: *t\n", "aliases"),
+        ("title: x\nmeta:\n  <<: {outlet: y}\n", "merge keys"),
+        ("title: x\nurl: " + "[" * 500 + "]" * 500 + "\n", "nested deeper than 32"),
+        ("title: x\n" + "".join("  " * i + f"k{i}:\n" for i in range(40)), "nested deeper"),
+    ],
+)
+def test_yaml_features_we_do_not_use_are_refused(
+    tmp_path: Path, front_matter: str, reason: str
+) -> None:
+    path = write(tmp_path, "f.md", f"---\n{front_matter}---\nbody\n")
+    with pytest.raises(CorpusFileError, match=f"front matter refused: YAML {reason}"):
+        read_article(path, LIMIT)
+
+
+def test_maintainers_yaml_files_use_the_same_safe_loader(tmp_path: Path) -> None:
+    import time
+
+    import yaml
+
+    from index.moves.overrides import load_overrides
+    from index.organisations import load_organisations, load_outlets
+
+    bomb = write(tmp_path, "organisations.yaml", merge_key_bomb(40))
+    started = time.perf_counter()
+    for load in (load_organisations, load_outlets, load_overrides):
+        with pytest.raises(yaml.YAMLError, match="not allowed"):
+            load(bomb)
+    assert time.perf_counter() - started < 1.0
+    plain = write(tmp_path, "orgs.yaml", "organisations:\n  - name: Quillwork AI\n")
+    assert [o.name for o in load_organisations(plain)] == ["Quillwork AI"]
