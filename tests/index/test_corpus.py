@@ -161,3 +161,77 @@ def test_maintainers_yaml_files_use_the_same_safe_loader(tmp_path: Path) -> None
     assert time.perf_counter() - started < 1.0
     plain = write(tmp_path, "orgs.yaml", "organisations:\n  - name: Quillwork AI\n")
     assert [o.name for o in load_organisations(plain)] == ["Quillwork AI"]
+
+
+# -- links: never followed, each refused with its reason -----------------------------------
+CANARY = "DISCORD_TOKEN=canary-7f3e9b1c"
+ARTICLE = "---\ntitle: Quillwork AI recrute\n---\nMaëlle Ardent a rejoint Quillwork AI.\n"
+
+
+def linked_corpus(tmp_path: Path) -> tuple[Path, Path]:
+    """A corpus folder with one real article and every kind of link; a secret outside it."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / ".env").write_text(CANARY + "\n")
+    (outside / "leak.md").write_text(f"---\ntitle: {CANARY}\n---\n{CANARY} est ici.\n")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "real.md").write_text(ARTICLE, encoding="utf-8")
+    (corpus / "notes.txt").symlink_to(outside / ".env")  # a file outside
+    (corpus / "alias.md").symlink_to(corpus / "real.md")  # a file inside
+    (corpus / "more").symlink_to(outside, target_is_directory=True)  # a folder
+    (corpus / "dangling.md").symlink_to(tmp_path / "nowhere.md")
+    return corpus, outside
+
+
+def test_links_in_the_corpus_are_refused_and_never_read(tmp_path: Path) -> None:
+    corpus, _ = linked_corpus(tmp_path)
+    articles, skipped, duplicates = load_corpus([corpus], LIMIT)
+    assert [a.article_id for a in articles] == ["real"] and not duplicates
+    reasons = {Path(s.path).name: s.reason for s in skipped}
+    assert set(reasons) == {"notes.txt", "alias.md", "more", "dangling.md"}
+    assert all("symbolic link" in r and "not followed" in r for r in reasons.values())
+    assert "folder" in reasons["more"]
+    assert not any(CANARY in f"{a.title} {a.body}" for a in articles)
+
+
+def test_a_link_named_on_the_command_line_is_refused(tmp_path: Path) -> None:
+    corpus, _ = linked_corpus(tmp_path)
+    articles, skipped, _ = load_corpus([corpus / "notes.txt"], LIMIT)
+    assert not articles and "symbolic link" in skipped[0].reason
+    with pytest.raises(CorpusFileError, match="symbolic link"):
+        read_article(corpus / "alias.md", LIMIT)
+
+
+def test_a_folder_swapped_for_a_link_after_listing_is_not_followed(tmp_path: Path) -> None:
+    from index.corpus import find_files
+
+    corpus, outside = linked_corpus(tmp_path)
+    (corpus / "sub").mkdir()
+    (corpus / "sub" / "leak.md").write_text(ARTICLE, encoding="utf-8")
+    found = find_files([corpus])
+    assert corpus / "sub" / "leak.md" in [f.path for f in found if f.refused is None]
+    (corpus / "sub").rename(tmp_path / "moved")
+    (corpus / "sub").symlink_to(outside, target_is_directory=True)  # outside/leak.md: canary
+    articles, skipped, _ = load_corpus(found, LIMIT)
+    assert [a.article_id for a in articles] == ["real"]
+    assert any(Path(s.path).name == "leak.md" and "symbolic link" in s.reason for s in skipped)
+
+
+def test_the_corpus_folder_itself_may_be_a_link(tmp_path: Path) -> None:
+    corpus, _ = linked_corpus(tmp_path)
+    (tmp_path / "via").symlink_to(corpus, target_is_directory=True)
+    articles, _, _ = load_corpus([tmp_path / "via"], LIMIT)
+    assert [a.article_id for a in articles] == ["real"]
+
+
+# -- duplicates: a copy never takes an indexed article over --------------------------------
+def test_a_copy_sorting_first_does_not_replace_the_indexed_article(tmp_path: Path) -> None:
+    write(tmp_path, "b.md", "---\ntitle: B\nurl: https://example.org/b\n---\nSame text here.")
+    write(tmp_path, "a.md", "---\ntitle: A\nurl: https://evil.example/a\n---\nSame text here.")
+    articles, _, duplicates = load_corpus([tmp_path], LIMIT, indexed={"b"})
+    assert [a.article_id for a in articles] == ["b"]
+    assert [Path(d.path).name for d in duplicates] == ["a.md"]
+    assert "'b'" in duplicates[0].reason and "b.md" in duplicates[0].reason
+    fresh, _, _ = load_corpus([tmp_path], LIMIT)  # nothing indexed yet: the first in order
+    assert [a.article_id for a in fresh] == ["a"]
