@@ -131,3 +131,44 @@ def test_a_copy_never_takes_an_indexed_article_over(
     run_cli(monkeypatch, capsys, work, "ingest")
     assert [a.article_id for a in Engine(make_settings(work, corpus), llm=False).articles()] \
         == ["a-copy"]
+
+
+def test_doctor_sees_added_edited_and_deleted_files(reliability: Any, tmp_path: Path) -> None:
+    from index.ops import doctor
+
+    r = reliability(18, "doctor: freshness sees added, edited and deleted corpus files")
+    work = tmp_path / "w"
+    corpus = work / "corpus" / "articles"
+    corpus.mkdir(parents=True)
+    for name in ("keep", "edit", "gone"):
+        (corpus / f"{name}.md").write_text(ARTICLE.replace("Lumenfeld", f"Lumenfeld-{name}"),
+                                           encoding="utf-8")
+    engine = Engine(make_settings(work, corpus), llm=False)
+    engine.ingest()
+
+    def freshness(quick: bool) -> Any:
+        return {c.name: c for c in doctor(engine, None, quick=quick)}["freshness"]
+
+    fresh = freshness(False)
+    edited = corpus / "edit.md"
+    before = edited.stat()
+    edited.write_text(ARTICLE.replace("mars", "avril"), encoding="utf-8")
+    os.utime(edited, ns=(before.st_atime_ns, before.st_mtime_ns))  # an edit that keeps mtime
+    (corpus / "gone.md").unlink()
+    (corpus / "new.md").write_text(ARTICLE.replace("Ardent", "Vasseur"), encoding="utf-8")
+    full = freshness(False)
+    later = time.time() + 5  # an ordinary edit, seconds after the ingest (whole seconds)
+    os.utime(edited, (later, later))
+    quick = freshness(True)
+    r.record("fresh index ok", fresh.ok)
+    r.record("full check", full.detail)
+    r.record("quick check (mtime)", quick.detail)
+    assert fresh.ok, fresh.detail
+    for check in (full, quick):
+        assert not check.ok
+        assert "1 not indexed (e.g. new)" in check.detail
+        assert "1 edited since the last ingest (e.g. edit)" in check.detail
+        assert "1 deleted but still indexed (e.g. gone)" in check.detail
+    os.utime(edited)  # back to the present, before the ingest that follows
+    engine.ingest()
+    assert freshness(False).ok and freshness(True).ok
