@@ -1,4 +1,5 @@
-"""Row 14 (hostile corpus files): links, YAML bombs, copies; row 18: doctor's freshness.
+"""Row 14 (hostile corpus files): links, YAML bombs, copies; row 18: doctor's freshness;
+row 19: the terminal (input that is not UTF-8, escape sequences in articles).
 
 Everything runs as an operator runs it: the real loader, the real ingest (bundled model,
 embedded Chroma) and the `talentbot` command in this process.
@@ -9,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -41,7 +44,7 @@ def test_links_are_never_followed(
     reliability: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    r = reliability(14, "bad files: symbolic links never followed (file, folder, parent)")
+    r = reliability(14, "bad files: links never followed (file outside, file inside, folder)")
     work = tmp_path / "w"
     corpus = work / "corpus" / "articles"
     corpus.mkdir(parents=True)
@@ -172,3 +175,38 @@ def test_doctor_sees_added_edited_and_deleted_files(reliability: Any, tmp_path: 
     os.utime(edited)  # back to the present, before the ingest that follows
     engine.ingest()
     assert freshness(False).ok and freshness(True).ok
+
+
+def test_terminal_input_and_output(reliability: Any, tmp_path: Path) -> None:
+    r = reliability(19, "terminal: invalid UTF-8 input reported, escapes never printed")
+    corpus = tmp_path / "corpus" / "articles"
+    corpus.mkdir(parents=True)
+    escapes = ["\x1b]0;owned\x07", "\x1b[2J", "\x1b[1A\x1b[2K", "\x1b]8;;https://evil.example\x07",
+               "\x9b31m", "\x1bc"]
+    (corpus / "trick.txt").write_text(
+        f"Lumenfeld {''.join(escapes)}recrute\nMaëlle Ardent {''.join(escapes)}a rejoint "
+        "Lumenfeld en 2025.\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("TALENTBOT_", "DISCORD_", "LLM_", "CHROMA_"))}
+    env.update(TALENTBOT_DATA_DIR=str(tmp_path / "data"), TALENTBOT_CORPUS_DIR=str(corpus))
+
+    def cli(*args: str | bytes, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=tmp_path, env=env,
+                              input=stdin, capture_output=True, timeout=120)
+
+    assert cli("ingest").returncode == 0
+    chat = cli("chat", stdin=b"Who joined Lumenfeld?\n\xff\xfe\nQui a rejoint Lumenfeld ?\n")
+    company = cli("company", b"Lumen\xffeld")
+    outputs = [chat, company, cli("ask", "Who joined Lumenfeld?"), cli("person", "Maëlle Ardent"),
+               cli("ask", "--json", "Who joined Lumenfeld?")]
+    printed = b"".join(o.stdout + o.stderr for o in outputs).decode("utf-8")
+    leaked = sum(printed.count(c) for c in ("\x1b", "\x07", "\x9b"))
+    tracebacks = printed.count("Traceback")
+    r.record("escape sequences planted", len(escapes))
+    r.record("control characters printed", leaked)
+    r.record("tracebacks", tracebacks)
+    r.record("chat lines answered around a bad one", chat.stdout.decode().count("Sources"))
+    assert leaked == 0 and tracebacks == 0
+    assert chat.returncode == 0 and company.returncode == 0
+    assert "line 2 was not valid UTF-8" in chat.stderr.decode()
+    assert chat.stdout.decode().count("Sources") == 2
