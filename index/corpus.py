@@ -2,7 +2,8 @@
 
 A bad file never stops the others: `load_corpus` returns the articles it could read and
 the files it skipped, each with its reason. A file's size is checked on the open file
-before a byte is read, and no more than the limit is ever read.
+before a byte is read, and no more than the limit is ever read. No symbolic link is ever
+followed: a link could bring any file of the host (a `.env`, /etc/passwd) into answers.
 
 HTML inside an article (.md or .txt) means what a browser would show: `sanitize_html`
 keeps the visible text and drops scripts, styles, comments and hidden elements, so text a
