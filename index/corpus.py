@@ -606,7 +606,7 @@ def load_corpus(
         if article.article_id in indexed and kept.article_id not in indexed:
             articles[position], article = article, kept  # the indexed one keeps its place
         duplicates.append(SkippedFile(
-            article.path, f"same text as article '{articles[position].article_id}' "
-            f"({articles[position].path}): not indexed twice",
+            article.path,
+            f"same text as article '{articles[position].article_id}' ({articles[position].path})",
         ))
     return articles, skipped, duplicates
