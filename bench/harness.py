@@ -317,9 +317,9 @@ def _say(message: str) -> None:
 def load_questions(path: Path = DEV_QUESTIONS) -> tuple[list[str], str]:
     """The dev set's questions and unanswerable questions, else the built-in list."""
     if path.is_file():
-        import yaml
+        from index.safeyaml import safe_load
 
-        spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        spec = safe_load(path.read_text(encoding="utf-8")) or {}
         found = [
             str(item["q"])
             for key in ("questions", "unanswerable")

@@ -29,6 +29,15 @@ EXIT_SKIPPED = 3
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from bot.terminal import repair_args, safe_output
+
+    # Everything printed passes terminal_safe (article text may hold escape sequences).
+    with safe_output():
+        argv = repair_args(sys.argv[1:] if argv is None else argv)
+        return _main(argv)
+
+
+def _main(argv: Sequence[str]) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
         level=os.environ.get("TALENTBOT_LOG_LEVEL", "WARNING").upper(),
@@ -155,11 +164,15 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None] | None]:
     if not sys.stderr.isatty():
         yield None
         return
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from bot.terminal import raw_stream
 
     with Progress(
         "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
         TimeElapsedColumn(), transient=True,
+        console=Console(file=raw_stream(sys.stderr)),  # its own escapes: a fixed label, numbers
     ) as bar:
         task = bar.add_task(label, total=None)
 
@@ -263,14 +276,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
     interactive = sys.stdin.isatty()
     if interactive:
         print("Ask about AI talent moves (English or French). Ctrl-D to quit.")
+    from bot.terminal import lines
+
     previous: list[str] = []
-    while True:
-        try:
-            line = input("> " if interactive else "")
-        except EOFError:
-            if interactive:
-                print()
-            return 0
+    for line in lines(sys.stdin, "> " if interactive else ""):
         question = line.strip()
         if not question:
             continue
@@ -287,6 +296,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
         previous.append(question)
         print(render_answer(answer))
         print()
+    if interactive:
+        print()
+    return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -2,7 +2,8 @@
 
 A bad file never stops the others: `load_corpus` returns the articles it could read and
 the files it skipped, each with its reason. A file's size is checked on the open file
-before a byte is read, and no more than the limit is ever read.
+before a byte is read, and no more than the limit is ever read. No symbolic link is ever
+followed: a link could bring any file of the host (a `.env`, /etc/passwd) into answers.
 
 HTML inside an article (.md or .txt) means what a browser would show: `sanitize_html`
 keeps the visible text and drops scripts, styles, comments and hidden elements, so text a
@@ -15,13 +16,14 @@ by something that may fail), so reading a file takes time linear in its size.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import html
 import logging
 import os
 import re
 import stat
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,31 +65,88 @@ class Article:
         return hashlib.sha256(f"{meta}\x1e{self.body}".encode()).hexdigest()[:32]
 
 
-def discover(paths: Iterable[Path]) -> list[Path]:
-    """Article files under the given files or folders, sorted for a stable order."""
-    found: set[Path] = set()
+@dataclass(frozen=True)
+class CorpusFile:
+    """A file found for the corpus. It is opened from `root` one folder at a time, never
+    through a symbolic link; `refused` says why it will not be read (a link found)."""
+
+    path: Path
+    root: Path
+    refused: str | None = None
+
+
+# A link in the corpus folder could point anywhere (a `.env`, /etc/passwd): none is followed.
+LINK_REFUSED = "a symbolic link: links are not followed (one could expose any file on the host)"
+FOLDER_LINK_REFUSED = "a symbolic link to a folder: links are not followed"
+
+
+def _is_article_name(name: str) -> bool:
+    return (
+        Path(name).suffix.lower() in ARTICLE_SUFFIXES
+        and not name.startswith(".") and name.lower() != "readme.md"
+    )
+
+
+def find_files(paths: Iterable[Path]) -> list[CorpusFile]:
+    """Article files under the given files or folders, sorted for a stable order, with the
+    links found among them (refused, never followed). A folder named here may itself be a
+    link (the operator chose it); nothing inside it is followed."""
+    found: dict[Path, CorpusFile] = {}
     for path in paths:
         if path.is_dir():
-            found.update(
-                p for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
-                and not p.name.startswith(".") and p.name.lower() != "readme.md"
-            )
+            found.update((f.path, f) for f in _walk(path))
+        elif path.is_symlink():
+            found[path] = CorpusFile(path, path.parent, LINK_REFUSED)
         elif path.is_file():
-            found.add(path)
+            found[path] = CorpusFile(path, path.parent)
         elif path.exists():
             raise CorpusFileError(f"{path}: not a file or folder")
         else:
             raise CorpusFileError(f"{path}: no such file or folder")
-    return sorted(found)
+    return [found[p] for p in sorted(found)]
 
 
-def read_article(path: Path, max_bytes: int) -> Article:
-    """Parse one file; raise CorpusFileError with a reason a maintainer can act on."""
+def _walk(root: Path) -> Iterator[CorpusFile]:
+    """Files under `root` without descending into linked folders (os.walk-like, by hand so
+    that links are reported rather than silently skipped)."""
+    folders = [root]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as entries:
+                listed = list(entries)
+        except OSError as exc:
+            yield CorpusFile(folder, root, f"cannot read folder ({exc.strerror})")
+            continue
+        for entry in listed:
+            path = Path(entry.path)
+            if entry.is_symlink():
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir():  # follows the link, only to say what it points to
+                    yield CorpusFile(path, root, FOLDER_LINK_REFUSED)
+                elif _is_article_name(entry.name):
+                    yield CorpusFile(path, root, LINK_REFUSED)
+            elif entry.is_dir(follow_symlinks=False):
+                folders.append(path)
+            elif entry.is_file(follow_symlinks=False) and _is_article_name(entry.name):
+                yield CorpusFile(path, root)
+
+
+def discover(paths: Iterable[Path]) -> list[Path]:
+    """The article files that will be read (links left out), sorted."""
+    return [f.path for f in find_files(paths) if f.refused is None]
+
+
+def read_article(path: Path, max_bytes: int, root: Path | None = None) -> Article:
+    """Parse one file; raise CorpusFileError with a reason a maintainer can act on.
+
+    The file is opened from `root` (default: its own folder) without following a link in
+    any part of the path below `root`."""
     article_id = path.stem
     if not _ID.match(article_id):
         raise CorpusFileError("file name is not a usable article id (letters, digits, . _ -)")
-    raw = _read_bounded(path, max_bytes)
+    raw = _read_bounded(path, max_bytes, root or path.parent)
     if raw.startswith(_UTF16_BOMS):
         raise CorpusFileError("UTF-16 text: save the file as UTF-8")
     if b"\x00" in raw:
@@ -102,11 +161,43 @@ def read_article(path: Path, max_bytes: int) -> Article:
     return _from_markdown(article_id, text, path)
 
 
-def _read_bounded(path: Path, max_bytes: int) -> bytes:
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+
+def _open_below(path: Path, root: Path, flags: int) -> int:
+    """`path` opened from `root` one component at a time with O_NOFOLLOW, so a link
+    anywhere below `root` (even one swapped in after the folder was listed) is refused."""
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        root, parts = path.parent, (path.name,)
+    if os.open not in os.supports_dir_fd or not _NOFOLLOW:  # not POSIX: check, then open
+        inside = os.path.realpath(root)
+        if path.is_symlink() or os.path.commonpath([os.path.realpath(path), inside]) != inside:
+            raise CorpusFileError(LINK_REFUSED)
+        return os.open(path, flags)
+    folder = os.open(root, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
+    try:
+        for part in parts[:-1]:
+            inner = os.open(part, os.O_RDONLY | _DIRECTORY | _NOFOLLOW | _CLOEXEC, dir_fd=folder)
+            os.close(folder)
+            folder = inner
+        return os.open(parts[-1], flags | _NOFOLLOW, dir_fd=folder)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR):  # what O_NOFOLLOW says of a link
+            raise CorpusFileError(LINK_REFUSED) from None
+        raise
+    finally:
+        os.close(folder)
+
+
+def _read_bounded(path: Path, max_bytes: int, root: Path) -> bytes:
     """The file's bytes; its size is checked on the open file before anything is read, and
     at most `max_bytes + 1` bytes are read (a file growing meanwhile is refused too)."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(path, flags)  # non-blocking: a FIFO swapped in cannot hang the loader
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _CLOEXEC
+    fd = _open_below(path, root, flags)  # non-blocking: a FIFO swapped in cannot hang it
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -149,6 +240,8 @@ def _from_text(article_id: str, text: str, path: Path) -> Article:
 def _from_markdown(article_id: str, text: str, path: Path) -> Article:
     import yaml
 
+    from index.safeyaml import YamlRefusedError, reason, safe_load
+
     match = _FRONT_MATTER.match(text)
     if text.startswith("---") and not match:
         raise CorpusFileError("front matter is not closed by a '---' line")
@@ -160,13 +253,12 @@ def _from_markdown(article_id: str, text: str, path: Path) -> Article:
                 f"front matter is over {MAX_FRONT_MATTER_CHARS:,} characters"
             )
         try:
-            loaded = yaml.safe_load(match.group(1)) or {}
-        except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
-            # ValueError: a date such as 2024-02-30; RecursionError: absurd nesting.
-            first = str(exc).splitlines()[0] if str(exc) else "syntax error"
-            if isinstance(exc, RecursionError):
-                first = "nested too deeply"
-            raise CorpusFileError(f"front matter is not valid YAML ({first[:200]})") from None
+            loaded = safe_load(match.group(1), max_chars=MAX_FRONT_MATTER_CHARS) or {}
+        except YamlRefusedError as exc:
+            raise CorpusFileError(f"front matter refused: {reason(exc)}") from None
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+            # ValueError: a date such as 2024-02-30.
+            raise CorpusFileError(f"front matter is not valid YAML ({reason(exc)})") from None
         if not isinstance(loaded, dict):
             raise CorpusFileError("front matter must be a mapping of keys to values")
         meta = {str(k): v for k, v in loaded.items()}
@@ -216,7 +308,7 @@ def _date_field(meta: dict[str, object]) -> str | None:
     if isinstance(value, dt.date):
         return value.isoformat()
     if not isinstance(value, str | int | float):
-        # Never str() an arbitrary structure: YAML aliases can make it exponentially large.
+        # Never str() an arbitrary structure: a mapping or list is refused, not printed.
         raise CorpusFileError("front matter 'published' must be a date (YYYY-MM-DD)")
     try:
         return dt.date.fromisoformat(str(value).strip()[:10]).isoformat()
@@ -462,17 +554,33 @@ def strip_link_definitions(text: str) -> str:
 
 
 def load_corpus(
-    paths: Iterable[Path], max_bytes: int
+    paths: Iterable[Path] | Sequence[CorpusFile],
+    max_bytes: int,
+    indexed: Collection[str] = (),
 ) -> tuple[list[Article], list[SkippedFile], list[SkippedFile]]:
-    """Articles, skipped files and duplicates (same text as an article read before)."""
+    """Articles, skipped files and duplicates (same text as another article).
+
+    `paths` are files or folders, or what `find_files` found in them. Of two files with the
+    same text the one already `indexed` (article ids) stays, whatever their names' order:
+    a new copy must not take an article over (nor its url); else the first in order."""
+    items = list(paths)
+    found = (
+        [f for f in items if isinstance(f, CorpusFile)]
+        if items and all(isinstance(f, CorpusFile) for f in items)
+        else find_files(p for p in items if isinstance(p, Path))
+    )
     articles: list[Article] = []
     skipped: list[SkippedFile] = []
     duplicates: list[SkippedFile] = []
     by_id: dict[str, str] = {}
-    by_hash: dict[str, str] = {}
-    for path in discover(paths):
+    by_hash: dict[str, int] = {}  # content hash -> position in `articles`
+    for item in found:
+        path = item.path
+        if item.refused is not None:
+            skipped.append(SkippedFile(str(path), item.refused))
+            continue
         try:
-            article = read_article(path, max_bytes)
+            article = read_article(path, max_bytes, item.root)
         except CorpusFileError as exc:
             skipped.append(SkippedFile(str(path), str(exc)))
             continue
@@ -488,11 +596,17 @@ def load_corpus(
                 str(path), f"article id '{article.article_id}' is also {by_id[article.article_id]}"
             ))
             continue
-        first = by_hash.get(article.content_hash)
-        if first is not None:
-            duplicates.append(SkippedFile(str(path), f"same text as article '{first}'"))
-            continue
         by_id[article.article_id] = str(path)
-        by_hash[article.content_hash] = article.article_id
-        articles.append(article)
+        position = by_hash.get(article.content_hash)
+        if position is None:
+            by_hash[article.content_hash] = len(articles)
+            articles.append(article)
+            continue
+        kept = articles[position]
+        if article.article_id in indexed and kept.article_id not in indexed:
+            articles[position], article = article, kept  # the indexed one keeps its place
+        duplicates.append(SkippedFile(
+            article.path,
+            f"same text as article '{articles[position].article_id}' ({articles[position].path})",
+        ))
     return articles, skipped, duplicates

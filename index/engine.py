@@ -391,6 +391,7 @@ class Engine:
                 url=meta.get("url"),
                 language=meta.get("language"),
                 chunks=len(chunks),
+                fingerprint=meta.get("fingerprint"),
             ))
         return out
 

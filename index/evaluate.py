@@ -45,9 +45,9 @@ def _has_fact(text: str, spellings: list[str]) -> bool:
 
 
 def evaluate(engine: Engine, path: Path) -> EvalResult:
-    import yaml
+    from index.safeyaml import safe_load
 
-    spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    spec = safe_load(path.read_text(encoding="utf-8")) or {}
     result = EvalResult()
     for item in spec.get("questions", []):
         answer = engine.ask(str(item["q"]))

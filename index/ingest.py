@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from index.corpus import Article, load_corpus
+from index.corpus import Article, find_files, load_corpus
 from index.errors import TalentbotError
 from index.lease import writer_lease
 from index.lock import writer_lock
@@ -55,12 +55,8 @@ def ingest(
     # The file lock for processes sharing this data dir; the lease for other machines.
     with writer_lock(settings.lock_path), writer_lease(settings):
         whole_corpus = not paths
-        articles, skipped, duplicates = load_corpus(
-            paths or [settings.corpus_dir], settings.max_article_bytes
-        )
-        report.articles_seen = len(articles)
-        report.skipped.extend(skipped)
-        report.duplicates.extend(duplicates)
+        # Found before the store is touched: a path that is no file or folder stops here.
+        found = find_files(paths or [settings.corpus_dir])
         # Only the model's identity is needed to open the store; llama-index (1-2 s to
         # import) and the model itself load when there is something to embed.
         identity = embed_model or _identity(settings)
@@ -73,6 +69,12 @@ def ingest(
         store = ChunkStore.open(settings, identity.model_id, identity.dimension, create=True)
         existing = store.articles()
         states = {aid: _state(chunks) for aid, chunks in existing.items()}
+        articles, skipped, duplicates = load_corpus(
+            found, settings.max_article_bytes, indexed=existing.keys()
+        )
+        report.articles_seen = len(articles)
+        report.skipped.extend(skipped)
+        report.duplicates.extend(duplicates)
 
         todo: list[Article] = []
         for article in articles:

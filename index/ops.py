@@ -6,7 +6,6 @@ import shutil
 import sqlite3
 import tarfile
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +42,7 @@ def _run(name: str, fn: Callable[[], str], required: bool = True) -> Check:
 def doctor(engine: Any, token_present: bool | None, quick: bool = False) -> list[Check]:
     """Settings, token presence, model, store reachability, index health and freshness,
     move records, LLM reachability. Never prints or returns a secret."""
-    from index.corpus import discover
+    from index.corpus import discover, load_corpus
 
     settings: EngineSettings = engine.settings
     checks: list[Check] = []
@@ -85,18 +84,35 @@ def doctor(engine: Any, token_present: bool | None, quick: bool = False) -> list
     def freshness() -> str:
         if not settings.corpus_dir.is_dir():
             return f"no corpus folder at {settings.corpus_dir} (a bot-only machine)"
-        files = discover([settings.corpus_dir])
-        newest = max((f.stat().st_mtime for f in files), default=0.0)
-        indexed = {a.article_id for a in engine.articles()}
-        missing = sorted({f.stem for f in files} - indexed)
+        indexed = {a.article_id: a for a in engine.articles()}
         updated = engine.info().updated
-        if missing:
-            raise TalentbotError(
-                f"{len(missing)} corpus file(s) not indexed (e.g. {missing[0]}): "
-                "run `talentbot ingest`"
+        if quick:  # /about: names and modification times only, no file is read
+            files = discover([settings.corpus_dir])
+            current = {f.stem for f in files}
+            since = _timestamp(updated)
+            edited = sorted(
+                f.stem for f in files if f.stem in indexed and f.stat().st_mtime >= since + 1
             )
-        stamp = time.strftime("%Y-%m-%d %H:%M", time.gmtime(newest)) if newest else "none"
-        return f"all {len(files)} corpus files indexed; newest file {stamp} UTC, index {updated}"
+        else:  # read like an ingest would: an edit is a changed fingerprint, whatever mtime says
+            articles, _, _ = load_corpus(
+                [settings.corpus_dir], settings.max_article_bytes, indexed=indexed.keys()
+            )
+            current = {a.article_id for a in articles}
+            edited = sorted(
+                a.article_id for a in articles
+                if a.article_id in indexed and indexed[a.article_id].fingerprint != a.fingerprint
+            )
+        stale = [
+            (sorted(current - indexed.keys()), "not indexed"),
+            (edited, "edited since the last ingest"),
+            (sorted(indexed.keys() - current), "deleted but still indexed"),
+        ]
+        problems = [f"{len(ids)} {what} (e.g. {ids[0]})" for ids, what in stale if ids]
+        if problems:
+            raise TalentbotError(
+                f"corpus files: {', '.join(problems)}: run `talentbot ingest`"
+            )
+        return f"all {len(current)} corpus articles indexed and current; index {updated}"
 
     checks.append(_run("freshness", freshness, required=False))
 
@@ -123,6 +139,16 @@ def doctor(engine: Any, token_present: bool | None, quick: bool = False) -> list
 
     checks.append(_run("llm", llm, required=False))
     return checks
+
+
+def _timestamp(iso: str | None) -> float:
+    """Seconds since the epoch of the index's update time; 0 when unknown."""
+    import datetime as dt
+
+    try:
+        return dt.datetime.fromisoformat(iso).timestamp() if iso else 0.0
+    except ValueError:
+        return 0.0
 
 
 def probe_llm(settings: Any) -> str:

@@ -34,11 +34,11 @@ class Organisation:
 
 @lru_cache(maxsize=4)
 def load_organisations(path: Path = DEFAULT_FILE) -> tuple[Organisation, ...]:
-    import yaml
+    from index.safeyaml import safe_load
 
     if not path.is_file():
         return ()
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = safe_load(path.read_text(encoding="utf-8")) or {}
     orgs = []
     for entry in data.get("organisations", []):
         if isinstance(entry, dict) and entry.get("name"):
@@ -54,11 +54,11 @@ def load_organisations(path: Path = DEFAULT_FILE) -> tuple[Organisation, ...]:
 @lru_cache(maxsize=4)
 def load_outlets(path: Path = DEFAULT_FILE) -> tuple[str, ...]:
     """News outlets named in the file: sources of news, not employers."""
-    import yaml
+    from index.safeyaml import safe_load
 
     if not path.is_file():
         return ()
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = safe_load(path.read_text(encoding="utf-8")) or {}
     return tuple(str(o) for o in data.get("outlets") or ())
 
 

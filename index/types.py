@@ -155,6 +155,7 @@ class ArticleInfo:
     url: str | None
     language: str | None
     chunks: int
+    fingerprint: str | None = None  # of the text and metadata indexed (doctor's freshness)
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,12 @@ _KINDS = {"joined", "left", "hired", "poached", "announced", "rumoured", "confir
 
 def load_overrides(path: Path) -> tuple[dict[str, Any], str]:
     """The parsed file and a hash of it (an edit re-applies overrides everywhere)."""
-    import yaml
+    from index.safeyaml import safe_load
 
     if not path.is_file():
         return {}, "none"
     raw = path.read_bytes()
-    data = yaml.safe_load(raw.decode("utf-8")) or {}
+    data = safe_load(raw.decode("utf-8")) or {}
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected keys add, correct, reject")
     return data, hashlib.sha256(raw).hexdigest()[:16]

@@ -121,3 +121,91 @@ def test_ingest_exit_code_says_whether_files_were_skipped(tmp_path: Path) -> Non
 def test_missing_paths_are_reported(tmp_path: Path, args: list[str]) -> None:
     result = talentbot(tmp_path, *args)
     assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+# -- input that is not UTF-8, output that would drive the terminal ---------------------------
+def talentbot_bytes(
+    workdir: Path, *args: str | bytes, stdin: bytes = b""
+) -> subprocess.CompletedProcess[bytes]:
+    env = {
+        k: v for k, v in os.environ.items()
+        if not k.startswith(("TALENTBOT_", "DISCORD_", "LLM_", "CHROMA_"))
+    }
+    env["TALENTBOT_DATA_DIR"] = str(workdir / "data")
+    env["TALENTBOT_CORPUS_DIR"] = str(workdir / "corpus" / "articles")
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=workdir, env=env, input=stdin, capture_output=True, timeout=120,
+    )
+
+
+def test_invalid_utf8_on_standard_input_is_reported_and_chat_goes_on(
+    seed_workdir: Path,
+) -> None:
+    result = talentbot_bytes(
+        seed_workdir, "chat",
+        stdin=b"Qui a quitt\xc3\xa9 Microsoft pour OpenAI ?\n\xff\nWho left Meta for Mistral AI?\n",
+    )
+    err = result.stderr.decode()
+    assert result.returncode == 0, err
+    assert "Traceback" not in err
+    assert "line 2 was not valid UTF-8" in err
+    out = result.stdout.decode()
+    assert "Bubeck" in out and "Lample" in out  # the lines before and after were answered
+
+
+def test_invalid_utf8_in_an_argument_is_reported_not_a_traceback(seed_workdir: Path) -> None:
+    result = talentbot_bytes(seed_workdir, "company", b"Me\xffta")
+    err = result.stderr.decode()
+    assert result.returncode == 0, err
+    assert "Traceback" not in err and "not valid UTF-8" in err
+    assert "Me\ufffdta" in result.stdout.decode()
+
+
+TERMINAL_TRICKS = (
+    "\x1b]0;owned\x07", "\x1b[2J", "\x1b[1A\x1b[2K", "\x1b]8;;https://evil.example\x1b\\",
+    "\x9b31m", "\x08", "\x1bc", "\x07",
+)  # (a carriage return would be read as a line break by the loader)
+
+
+def assert_terminal_safe(data: bytes) -> None:
+    text = data.decode("utf-8")
+    controls = sorted({c for c in text if (ord(c) < 32 and c not in "\n\t")
+                       or 0x7F <= ord(c) <= 0x9F})
+    assert not controls, controls
+
+
+def test_escape_sequences_in_articles_never_reach_the_terminal(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus" / "articles"
+    corpus.mkdir(parents=True)
+    tricks = "".join(TERMINAL_TRICKS)
+    (corpus / "trick.txt").write_text(
+        f"Lumenfeld {tricks}recrute\nMaëlle Ardent {tricks}a rejoint Lumenfeld en 2025.\n",
+        encoding="utf-8",
+    )
+    (corpus / f"bad{TERMINAL_TRICKS[1]}name.md").write_text("---\ntitle: x\n---\nbody\n")
+    ingest = talentbot_bytes(tmp_path, "ingest")
+    assert ingest.returncode == 3  # the bad name is skipped, and its name printed safely
+    for args in (("ask", "Who joined Lumenfeld?"), ("ask", "--json", "Who joined Lumenfeld?"),
+                 ("person", "Maëlle Ardent"), ("moves",), ("ingest",)):
+        result = talentbot_bytes(tmp_path, *args)
+        assert_terminal_safe(result.stdout)
+        assert_terminal_safe(result.stderr)
+    answer = talentbot_bytes(tmp_path, "ask", "Who joined Lumenfeld?").stdout.decode()
+    assert "Maëlle Ardent" in answer and "a rejoint Lumenfeld en 2025." in answer
+
+
+def test_terminal_safe_removes_whole_sequences_in_linear_time() -> None:
+    import time
+
+    from bot.terminal import terminal_safe
+
+    assert terminal_safe("a\x1b[31;1mb\x1b]0;title\x07c\x1b]8;;http://x\x1b\\d\x9b2Je\rf") \
+        == "abcdef"
+    assert terminal_safe("tab\tand\nnewline stay; é, 中, emoji 🙂 too") \
+        == "tab\tand\nnewline stay; é, 中, emoji 🙂 too"
+    assert terminal_safe("bad \udcff byte") == "bad \ufffd byte"
+    started = time.perf_counter()
+    for hostile in ("\x1b[" + "0" * 500_000, "\x1b]" + "x" * 500_000, "\x1b" * 500_000):
+        assert "\x1b" not in terminal_safe(hostile)
+    assert time.perf_counter() - started < 1.0

@@ -104,3 +104,134 @@ def test_seed_articles_keep_their_ids_and_have_titles() -> None:
         assert set(seeds) <= set(ids)
     assert all(a.title and a.language == "fr" for a in articles)
     assert all(a.url is None for a in articles)  # no article states its own address
+
+
+# -- YAML: anchors, aliases, merge keys and depth are refused before any expansion ----------
+def merge_key_bomb(levels: int) -> str:
+    """Each level merges the one before twice: expanding it costs 2**levels."""
+    lines = ["a0: &a0 {k0: v}"] + [
+        f"a{i}: &a{i} {{<<: [*a{i - 1}, *a{i - 1}], k{i}: v}}" for i in range(1, levels)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("levels", [24, 40])
+def test_merge_key_bomb_in_front_matter_is_refused_at_once(tmp_path: Path, levels: int) -> None:
+    import time
+
+    path = write(tmp_path, "bomb.md", f"---\ntitle: x\n{merge_key_bomb(levels)}---\nbody\n")
+    started = time.perf_counter()
+    with pytest.raises(CorpusFileError, match="front matter refused: YAML anchors"):
+        read_article(path, LIMIT)
+    assert time.perf_counter() - started < 1.0
+    assert path.stat().st_size < 2_000  # a small file, as in the report
+
+
+@pytest.mark.parametrize(
+    ("front_matter", "reason"),
+    [
+        ("title: &t x\n", "anchors"),
+        ("title: x\nother: *t\n", "aliases"),
+        ("title: x\nmeta:\n  <<: {outlet: y}\n", "merge keys"),
+        ("title: x\nurl: " + "[" * 500 + "]" * 500 + "\n", "nested deeper than 32"),
+        ("title: x\n" + "".join("  " * i + f"k{i}:\n" for i in range(40)), "nested deeper"),
+    ],
+)
+def test_yaml_features_we_do_not_use_are_refused(
+    tmp_path: Path, front_matter: str, reason: str
+) -> None:
+    path = write(tmp_path, "f.md", f"---\n{front_matter}---\nbody\n")
+    with pytest.raises(CorpusFileError, match=f"front matter refused: YAML {reason}"):
+        read_article(path, LIMIT)
+
+
+def test_maintainers_yaml_files_use_the_same_safe_loader(tmp_path: Path) -> None:
+    import time
+
+    import yaml
+
+    from index.moves.overrides import load_overrides
+    from index.organisations import load_organisations, load_outlets
+
+    bomb = write(tmp_path, "organisations.yaml", merge_key_bomb(40))
+    started = time.perf_counter()
+    for load in (load_organisations, load_outlets, load_overrides):
+        with pytest.raises(yaml.YAMLError, match="not allowed"):
+            load(bomb)
+    assert time.perf_counter() - started < 1.0
+    plain = write(tmp_path, "orgs.yaml", "organisations:\n  - name: Quillwork AI\n")
+    assert [o.name for o in load_organisations(plain)] == ["Quillwork AI"]
+
+
+# -- links: never followed, each refused with its reason -----------------------------------
+CANARY = "DISCORD_TOKEN=canary-7f3e9b1c"
+ARTICLE = "---\ntitle: Quillwork AI recrute\n---\nMaëlle Ardent a rejoint Quillwork AI.\n"
+
+
+def linked_corpus(tmp_path: Path) -> tuple[Path, Path]:
+    """A corpus folder with one real article and every kind of link; a secret outside it."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / ".env").write_text(CANARY + "\n")
+    (outside / "leak.md").write_text(f"---\ntitle: {CANARY}\n---\n{CANARY} est ici.\n")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "real.md").write_text(ARTICLE, encoding="utf-8")
+    (corpus / "notes.txt").symlink_to(outside / ".env")  # a file outside
+    (corpus / "alias.md").symlink_to(corpus / "real.md")  # a file inside
+    (corpus / "more").symlink_to(outside, target_is_directory=True)  # a folder
+    (corpus / "dangling.md").symlink_to(tmp_path / "nowhere.md")
+    return corpus, outside
+
+
+def test_links_in_the_corpus_are_refused_and_never_read(tmp_path: Path) -> None:
+    corpus, _ = linked_corpus(tmp_path)
+    articles, skipped, duplicates = load_corpus([corpus], LIMIT)
+    assert [a.article_id for a in articles] == ["real"] and not duplicates
+    reasons = {Path(s.path).name: s.reason for s in skipped}
+    assert set(reasons) == {"notes.txt", "alias.md", "more", "dangling.md"}
+    assert all("symbolic link" in r and "not followed" in r for r in reasons.values())
+    assert "folder" in reasons["more"]
+    assert not any(CANARY in f"{a.title} {a.body}" for a in articles)
+
+
+def test_a_link_named_on_the_command_line_is_refused(tmp_path: Path) -> None:
+    corpus, _ = linked_corpus(tmp_path)
+    articles, skipped, _ = load_corpus([corpus / "notes.txt"], LIMIT)
+    assert not articles and "symbolic link" in skipped[0].reason
+    with pytest.raises(CorpusFileError, match="symbolic link"):
+        read_article(corpus / "alias.md", LIMIT)
+
+
+def test_a_folder_swapped_for_a_link_after_listing_is_not_followed(tmp_path: Path) -> None:
+    from index.corpus import find_files
+
+    corpus, outside = linked_corpus(tmp_path)
+    (corpus / "sub").mkdir()
+    (corpus / "sub" / "leak.md").write_text(ARTICLE, encoding="utf-8")
+    found = find_files([corpus])
+    assert corpus / "sub" / "leak.md" in [f.path for f in found if f.refused is None]
+    (corpus / "sub").rename(tmp_path / "moved")
+    (corpus / "sub").symlink_to(outside, target_is_directory=True)  # outside/leak.md: canary
+    articles, skipped, _ = load_corpus(found, LIMIT)
+    assert [a.article_id for a in articles] == ["real"]
+    assert any(Path(s.path).name == "leak.md" and "symbolic link" in s.reason for s in skipped)
+
+
+def test_the_corpus_folder_itself_may_be_a_link(tmp_path: Path) -> None:
+    corpus, _ = linked_corpus(tmp_path)
+    (tmp_path / "via").symlink_to(corpus, target_is_directory=True)
+    articles, _, _ = load_corpus([tmp_path / "via"], LIMIT)
+    assert [a.article_id for a in articles] == ["real"]
+
+
+# -- duplicates: a copy never takes an indexed article over --------------------------------
+def test_a_copy_sorting_first_does_not_replace_the_indexed_article(tmp_path: Path) -> None:
+    write(tmp_path, "b.md", "---\ntitle: B\nurl: https://example.org/b\n---\nSame text here.")
+    write(tmp_path, "a.md", "---\ntitle: A\nurl: https://evil.example/a\n---\nSame text here.")
+    articles, _, duplicates = load_corpus([tmp_path], LIMIT, indexed={"b"})
+    assert [a.article_id for a in articles] == ["b"]
+    assert [Path(d.path).name for d in duplicates] == ["a.md"]
+    assert "'b'" in duplicates[0].reason and "b.md" in duplicates[0].reason
+    fresh, _, _ = load_corpus([tmp_path], LIMIT)  # nothing indexed yet: the first in order
+    assert [a.article_id for a in fresh] == ["a"]
