@@ -10,7 +10,6 @@ own against a Chroma server), answering from the previous version meanwhile.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Sequence
@@ -121,24 +120,14 @@ class Engine:
                 ).start()
 
     def _cached_keyword(self, version: str) -> Any:
-        from index.ingest import keyword_dir
-        from index.keyword import KeywordIndex
+        from index.derived import load_keyword
 
-        return KeywordIndex.load(keyword_dir(self.settings), version)
+        return load_keyword(self.settings, version)
 
     def _build_keyword(self, store: Any, version: str) -> Any:
-        from index.ingest import keyword_dir
-        from index.keyword import KeywordIndex
+        from index.derived import build_keyword
 
-        started = time.perf_counter()
-        keyword = KeywordIndex.from_store(store)
-        log.info("keyword side rebuilt from %d chunks in %.1f s", len(keyword),
-                 time.perf_counter() - started)
-        try:
-            keyword.save(keyword_dir(self.settings), version)
-        except OSError as exc:  # a read-only data dir still answers
-            log.warning("could not cache the keyword index: %s", exc)
-        return keyword
+        return build_keyword(self.settings, store, version)
 
     def _refresh(self, store: Any, version: str) -> None:
         try:
@@ -184,31 +173,13 @@ class Engine:
                 return False
 
     def _derive_moves(self, store: Any, version: str) -> None:
-        """Bring the local move records in line with the text index they belong to. The
-        ingest that wrote the index did it already on its own machine; another machine
-        (several bots on one Chroma server) derives them here from the stored chunks."""
-        from index.moves.store import MoveStore
-        from index.moves.sync import derive_moves
-        from index.types import IngestReport
+        """Bring the local move records in line with the text index they belong to
+        (derived from the stored chunks when they belong to another version or were
+        found damaged)."""
+        from index.derived import ensure_moves
 
-        moves = MoveStore(self.settings.moves_db)
-        try:
-            if moves.corpus_version == version:
-                return
-        finally:
-            moves.close()
-        started = time.perf_counter()
-        try:
-            extracted = derive_moves(self.settings, store, IngestReport())
-        except (OSError, sqlite3.Error) as exc:  # a read-only data dir: answer without records
-            log.warning("could not update the move records: %s", exc)
-            return
-        from index.ingest import mark_moves_current
-
-        mark_moves_current(self.settings, version)
-        self._moves = None
-        log.info("move records derived from the index (%d articles extracted) in %.1f s",
-                 extracted, time.perf_counter() - started)
+        if ensure_moves(self.settings, store, version):
+            self._moves = None  # reopened on next use; a question may still hold the old one
 
     def warm_up(self) -> None:
         """Load everything now (the bot does this before it connects)."""
@@ -296,11 +267,11 @@ class Engine:
     @property
     def move_store(self) -> Any:
         """The move records, or None when no ingest has written them yet."""
-        from index.moves.store import MoveStore
+        from index.derived import open_moves
 
         with self._lock:
             if self._moves is None and self.settings.moves_db.is_file():
-                self._moves = MoveStore(self.settings.moves_db)
+                self._moves = open_moves(self.settings)
             return self._moves
 
     def company(
