@@ -10,12 +10,13 @@ own against a Chroma server), answering from the previous version meanwhile.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from index.errors import BadQuestionError
 from index.safety import looks_like_injection
@@ -34,6 +35,7 @@ from index.types import (
 log = logging.getLogger(__name__)
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
 _VERSION_CHECK_S = 2.0
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class Engine:
         self._version = ""
         self._checked_at = 0.0
         self._moves: Any = None
+        self._damaged_moves: Any = None  # the last records found unreadable (repaired once)
         self._refreshing: str | None = None  # the version being rebuilt in the background
         self._refreshed = threading.Event()
         self._companies: tuple[str, list[str]] | None = None
@@ -237,14 +240,16 @@ class Engine:
         from index.organisations import load_organisations
         from index.text import detect_language
 
-        moves = self.move_store
-        if moves is None:
+        if self.move_store is None:
             return None
         known = load_organisations(self.organisations_file)
         parsed = parse_record_question(question, known)
         if parsed is None or not is_plain_move_question(question, known):
             return None
-        return records_answer(question, parsed, moves, detect_language(question))
+        language = detect_language(question)
+        return self._from_records(
+            lambda moves: records_answer(question, parsed, moves, language), None
+        )
 
     @property
     def llm(self) -> Any:
@@ -274,6 +279,32 @@ class Engine:
                 self._moves = open_moves(self.settings)
             return self._moves
 
+    def _from_records(self, read: Callable[[Any], _T], default: _T) -> _T:
+        """`read(move store)`, or `default` without records. Records found unreadable by a
+        query (the file damaged while the engine runs) are rebuilt from the store once,
+        with one warning, and the read retried."""
+        from index import derived
+
+        moves = self.move_store
+        if moves is None:
+            return default
+        try:
+            return read(moves)
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError):
+                raise  # locked, read-only, disk full: not damage
+            self._ensure_loaded()
+            with self._lock:
+                if self._damaged_moves is not moves:  # else another question repaired it
+                    self._damaged_moves = moves
+                    log.warning("move records in %s unreadable (%s); rebuilding them from "
+                                "the index", self.settings.moves_db, exc)
+                    self._moves = None
+                    derived.discard_moves(self.settings)
+                    derived.ensure_moves(self.settings, self._store, self._version)
+        moves = self.move_store
+        return default if moves is None else read(moves)
+
     def company(
         self, name: str, language: Language = "en", chart: Path | None = None
     ) -> CompanySummary:
@@ -292,8 +323,9 @@ class Engine:
         hits = self._keyword.search(" ".join(org.all_names), 1_000)
         chunks = self._store.get([cid for cid, _ in hits])
         summary = summarise_company(org, chunks, language, known)
-        if self.move_store is not None:
-            summary = company_summary(org, self.move_store, language, summary)
+        summary = self._from_records(
+            lambda moves: company_summary(org, moves, language, summary), summary
+        )
         if chart is not None and summary.found:
             from index.chart import flow_chart
 
@@ -306,9 +338,10 @@ class Engine:
 
         name = self.clean_question(name)
         self._ensure_loaded()
-        if self.move_store is None:
-            return PersonSummary(name, None, False, "No move records yet.", (), ())
-        return person_summary(self.move_store, name, language)
+        return self._from_records(
+            lambda moves: person_summary(moves, name, language),
+            PersonSummary(name, None, False, "No move records yet.", (), ()),
+        )
 
     def organisation(self, name: str) -> str:
         """The canonical name of an organisation a user names (itself when unknown)."""
@@ -317,17 +350,18 @@ class Engine:
         return resolve(name, load_organisations(self.organisations_file)).name
 
     def people(self) -> list[str]:
-        return [] if self.move_store is None else list(self.move_store.people())
+        return self._from_records(lambda moves: list(moves.people()), [])
 
     def moves(self, f: Any) -> list[tuple[Move, Citation]]:
         """Records matching a MoveFilter, each with the citation of its evidence."""
         from index.moves.query import citation_for, find_moves
 
         self._ensure_loaded()
-        if self.move_store is None:
-            return []
-        return [(m, citation_for(self.move_store, m, i + 1))
-                for i, m in enumerate(find_moves(self.move_store, f))]
+        return self._from_records(
+            lambda moves: [(m, citation_for(moves, m, i + 1))
+                           for i, m in enumerate(find_moves(moves, f))],
+            [],
+        )
 
     @property
     def organisations_file(self) -> Path:

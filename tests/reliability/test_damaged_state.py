@@ -164,6 +164,28 @@ def test_damaged_keyword_cache_is_detected_and_rebuilt(
     assert checks(settings)["keyword cache"].ok
 
 
+@pytest.mark.parametrize("case", ["garbage", "truncated"])
+def test_move_records_damaged_while_the_engine_runs_are_rebuilt(
+    case: str, reliability: Any, reference: dict[str, Any], seed_workdir: Path,
+    tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The file is damaged under an engine that has it open (a bot running)."""
+    r = reliability(18, "damaged state: move records damaged under a running engine")
+    settings = copy_of(seed_workdir, tmp_path)
+    engine = Engine(settings, llm=False)
+    assert answers(engine) == reference
+    MOVES_DAMAGE[case](settings.moves_db)
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        found = answers(engine)
+        people = engine.people()
+    said = warnings(caplog)
+    r.record(f"{case}: warnings", len(said))
+    assert found == reference and people
+    assert len(said) == 1 and "move records" in said[0], said
+    assert derived.moves_damage(settings) is None
+
+
 def test_an_ingest_repairs_damaged_derived_data_without_embedding(
     reliability: Any, reference: dict[str, Any], seed_workdir: Path, tmp_path: Path,
 ) -> None:
