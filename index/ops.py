@@ -182,11 +182,18 @@ def backup(settings: EngineSettings, out: Path) -> Path:
         )
     if not settings.chroma_dir.is_dir():
         raise TalentbotError(f"nothing to back up: no index in {settings.data_dir}")
+    from index.derived import moves_damage
+    from index.store import _where, damaged_store, embedded_damage
+
     with writer_lock(settings.lock_path), tempfile.TemporaryDirectory() as tmp:
+        problem = embedded_damage(settings)
+        if problem is not None:  # a backup of it would be no better: keep the last good one
+            raise damaged_store(_where(settings), problem)
         stage = Path(tmp) / BACKUP_FORMAT
         stage.mkdir()
         _copy_sqlite_tree(settings.chroma_dir, stage / "chroma")
-        if settings.moves_db.is_file():
+        # Damaged move records are left out: they are derived, and rebuilt after a restore.
+        if settings.moves_db.is_file() and moves_damage(settings) is None:
             _sqlite_copy(settings.moves_db, stage / "moves.sqlite3")
         out.parent.mkdir(parents=True, exist_ok=True)
         partial = out.with_name(out.name + ".partial")

@@ -19,6 +19,7 @@ import random
 import shutil
 import subprocess
 import sys
+import tarfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,8 +29,9 @@ from conftest import make_settings
 
 from index import derived
 from index.engine import Engine
+from index.errors import StoreDamagedError
 from index.ingest import ingest
-from index.ops import backup, doctor
+from index.ops import backup, doctor, restore
 from index.settings import EngineSettings
 
 QUESTIONS = ["Who left Meta for Mistral AI?", "Who left OpenAI?",
@@ -272,3 +274,23 @@ def test_restore_after_a_damaged_chroma_store_gives_the_same_answers(
              and json.loads(after.stdout) == expected)
     assert restored.returncode == 0 and no_traceback(restored), restored.stderr
     assert json.loads(after.stdout) == expected
+
+
+def test_backup_leaves_damaged_records_out_and_refuses_a_damaged_store(
+    reliability: Any, reference: dict[str, Any], seed_workdir: Path, tmp_path: Path,
+) -> None:
+    r = reliability(18, "damaged state: backups never carry damage")
+    settings = copy_of(seed_workdir, tmp_path / "w")
+    garbage(settings.moves_db)
+    archive = backup(settings, tmp_path / "backup.tar.gz")
+    with tarfile.open(archive) as tar:
+        names = [Path(n).name for n in tar.getnames()]
+    restore(settings, archive)
+    r.record("damaged records archived", "moves.sqlite3" in names)
+    assert "chroma.sqlite3" in names and "moves.sqlite3" not in names
+    assert answers(Engine(settings, llm=False)) == reference  # records derived again
+    CHROMA_DAMAGE["garbage header"](settings.chroma_db)
+    with pytest.raises(StoreDamagedError, match="talentbot restore"):
+        backup(settings, tmp_path / "second.tar.gz")
+    assert not (tmp_path / "second.tar.gz").exists()
+
