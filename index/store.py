@@ -193,8 +193,9 @@ def _forget_system(settings: EngineSettings) -> None:
     from chromadb.api.shared_system_client import SharedSystemClient
 
     key = str(settings.chroma_dir)
-    system = SharedSystemClient._identifier_to_system.pop(key, None)
-    SharedSystemClient._identifier_to_refcount.pop(key, None)
+    # Private attributes of chromadb 1.x: another version without them has nothing to drop.
+    system = getattr(SharedSystemClient, "_identifier_to_system", {}).pop(key, None)
+    getattr(SharedSystemClient, "_identifier_to_refcount", {}).pop(key, None)
     if system is not None:
         try:
             system.stop()
