@@ -722,6 +722,7 @@ class EmbedTap:
 
 def _instrument_ingest(clock: PhaseClock, tap: EmbedTap) -> list[str]:
     """Wrap the ingest's parts by name; returns what could not be wrapped (code moved)."""
+    import index.derived as derived
     import index.encoder as encoder
     import index.ingest as ingest
     import index.keyword as keyword
@@ -733,7 +734,7 @@ def _instrument_ingest(clock: PhaseClock, tap: EmbedTap) -> list[str]:
         (ingest, "_document", "make_documents"),
         (ingest, "_index_articles", "split_and_pipeline"),
         (ingest, "_rows", "locate_and_count_chunks"),
-        (ingest, "_refresh_keyword_cache", "keyword_build"),
+        (derived, "build_keyword", "keyword_build"),
         (keyword.KeywordIndex, "save", "keyword_save"),
         (store.ChunkStore, "add", "chroma_write"),
         (store.ChunkStore, "delete", "chroma_delete"),

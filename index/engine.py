@@ -13,10 +13,10 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from index.errors import BadQuestionError
 from index.safety import looks_like_injection
@@ -35,6 +35,7 @@ from index.types import (
 log = logging.getLogger(__name__)
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
 _VERSION_CHECK_S = 2.0
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class Engine:
         self._version = ""
         self._checked_at = 0.0
         self._moves: Any = None
+        self._damaged_moves: Any = None  # the last records found unreadable (repaired once)
         self._refreshing: str | None = None  # the version being rebuilt in the background
         self._refreshed = threading.Event()
         self._companies: tuple[str, list[str]] | None = None
@@ -121,24 +123,14 @@ class Engine:
                 ).start()
 
     def _cached_keyword(self, version: str) -> Any:
-        from index.ingest import keyword_dir
-        from index.keyword import KeywordIndex
+        from index.derived import load_keyword
 
-        return KeywordIndex.load(keyword_dir(self.settings), version)
+        return load_keyword(self.settings, version)
 
     def _build_keyword(self, store: Any, version: str) -> Any:
-        from index.ingest import keyword_dir
-        from index.keyword import KeywordIndex
+        from index.derived import build_keyword
 
-        started = time.perf_counter()
-        keyword = KeywordIndex.from_store(store)
-        log.info("keyword side rebuilt from %d chunks in %.1f s", len(keyword),
-                 time.perf_counter() - started)
-        try:
-            keyword.save(keyword_dir(self.settings), version)
-        except OSError as exc:  # a read-only data dir still answers
-            log.warning("could not cache the keyword index: %s", exc)
-        return keyword
+        return build_keyword(self.settings, store, version)
 
     def _refresh(self, store: Any, version: str) -> None:
         try:
@@ -184,31 +176,13 @@ class Engine:
                 return False
 
     def _derive_moves(self, store: Any, version: str) -> None:
-        """Bring the local move records in line with the text index they belong to. The
-        ingest that wrote the index did it already on its own machine; another machine
-        (several bots on one Chroma server) derives them here from the stored chunks."""
-        from index.moves.store import MoveStore
-        from index.moves.sync import derive_moves
-        from index.types import IngestReport
+        """Bring the local move records in line with the text index they belong to
+        (derived from the stored chunks when they belong to another version or were
+        found damaged)."""
+        from index.derived import ensure_moves
 
-        moves = MoveStore(self.settings.moves_db)
-        try:
-            if moves.corpus_version == version:
-                return
-        finally:
-            moves.close()
-        started = time.perf_counter()
-        try:
-            extracted = derive_moves(self.settings, store, IngestReport())
-        except (OSError, sqlite3.Error) as exc:  # a read-only data dir: answer without records
-            log.warning("could not update the move records: %s", exc)
-            return
-        from index.ingest import mark_moves_current
-
-        mark_moves_current(self.settings, version)
-        self._moves = None
-        log.info("move records derived from the index (%d articles extracted) in %.1f s",
-                 extracted, time.perf_counter() - started)
+        if ensure_moves(self.settings, store, version):
+            self._moves = None  # reopened on next use; a question may still hold the old one
 
     def warm_up(self) -> None:
         """Load everything now (the bot does this before it connects)."""
@@ -266,14 +240,16 @@ class Engine:
         from index.organisations import load_organisations
         from index.text import detect_language
 
-        moves = self.move_store
-        if moves is None:
+        if self.move_store is None:
             return None
         known = load_organisations(self.organisations_file)
         parsed = parse_record_question(question, known)
         if parsed is None or not is_plain_move_question(question, known):
             return None
-        return records_answer(question, parsed, moves, detect_language(question))
+        language = detect_language(question)
+        return self._from_records(
+            lambda moves: records_answer(question, parsed, moves, language), None
+        )
 
     @property
     def llm(self) -> Any:
@@ -296,12 +272,38 @@ class Engine:
     @property
     def move_store(self) -> Any:
         """The move records, or None when no ingest has written them yet."""
-        from index.moves.store import MoveStore
+        from index.derived import open_moves
 
         with self._lock:
             if self._moves is None and self.settings.moves_db.is_file():
-                self._moves = MoveStore(self.settings.moves_db)
+                self._moves = open_moves(self.settings)
             return self._moves
+
+    def _from_records(self, read: Callable[[Any], _T], default: _T) -> _T:
+        """`read(move store)`, or `default` without records. Records found unreadable by a
+        query (the file damaged while the engine runs) are rebuilt from the store once,
+        with one warning, and the read retried."""
+        from index import derived
+
+        moves = self.move_store
+        if moves is None:
+            return default
+        try:
+            return read(moves)
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError):
+                raise  # locked, read-only, disk full: not damage
+            self._ensure_loaded()
+            with self._lock:
+                if self._damaged_moves is not moves:  # else another question repaired it
+                    self._damaged_moves = moves
+                    log.warning("move records in %s unreadable (%s); rebuilding them from "
+                                "the index", self.settings.moves_db, exc)
+                    self._moves = None
+                    derived.discard_moves(self.settings)
+                    derived.ensure_moves(self.settings, self._store, self._version)
+        moves = self.move_store
+        return default if moves is None else read(moves)
 
     def company(
         self, name: str, language: Language = "en", chart: Path | None = None
@@ -321,8 +323,9 @@ class Engine:
         hits = self._keyword.search(" ".join(org.all_names), 1_000)
         chunks = self._store.get([cid for cid, _ in hits])
         summary = summarise_company(org, chunks, language, known)
-        if self.move_store is not None:
-            summary = company_summary(org, self.move_store, language, summary)
+        summary = self._from_records(
+            lambda moves: company_summary(org, moves, language, summary), summary
+        )
         if chart is not None and summary.found:
             from index.chart import flow_chart
 
@@ -335,9 +338,10 @@ class Engine:
 
         name = self.clean_question(name)
         self._ensure_loaded()
-        if self.move_store is None:
-            return PersonSummary(name, None, False, "No move records yet.", (), ())
-        return person_summary(self.move_store, name, language)
+        return self._from_records(
+            lambda moves: person_summary(moves, name, language),
+            PersonSummary(name, None, False, "No move records yet.", (), ()),
+        )
 
     def organisation(self, name: str) -> str:
         """The canonical name of an organisation a user names (itself when unknown)."""
@@ -346,17 +350,18 @@ class Engine:
         return resolve(name, load_organisations(self.organisations_file)).name
 
     def people(self) -> list[str]:
-        return [] if self.move_store is None else list(self.move_store.people())
+        return self._from_records(lambda moves: list(moves.people()), [])
 
     def moves(self, f: Any) -> list[tuple[Move, Citation]]:
         """Records matching a MoveFilter, each with the citation of its evidence."""
         from index.moves.query import citation_for, find_moves
 
         self._ensure_loaded()
-        if self.move_store is None:
-            return []
-        return [(m, citation_for(self.move_store, m, i + 1))
-                for i, m in enumerate(find_moves(self.move_store, f))]
+        return self._from_records(
+            lambda moves: [(m, citation_for(moves, m, i + 1))
+                           for i, m in enumerate(find_moves(moves, f))],
+            [],
+        )
 
     @property
     def organisations_file(self) -> Path:

@@ -25,6 +25,10 @@ class StoreUnavailableError(TalentbotError):
     """The Chroma server cannot be reached, or refused the request."""
 
 
+class StoreDamagedError(TalentbotError):
+    """The vector store's files are damaged; the message says how to restore or rebuild."""
+
+
 class IndexBusyError(TalentbotError):
     """Another process holds the writer lock."""
 

@@ -20,13 +20,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from index import derived
 from index.corpus import Article, find_files, load_corpus
 from index.errors import TalentbotError
 from index.lease import writer_lease
 from index.lock import writer_lock
 from index.moves.sync import sync_moves
 from index.settings import EngineSettings
-from index.store import ArticleState, ChunkStore, open_client
+from index.store import ArticleState, ChunkStore, drop_collection
 from index.types import IngestReport, SkippedFile
 
 log = logging.getLogger(__name__)
@@ -60,12 +61,11 @@ def ingest(
         # Only the model's identity is needed to open the store; llama-index (1-2 s to
         # import) and the model itself load when there is something to embed.
         identity = embed_model or _identity(settings)
-        if rebuild:
-            _drop_collection(settings)
-            for suffix in ("", "-wal", "-shm"):
-                settings.moves_db.with_name(settings.moves_db.name + suffix).unlink(
-                    missing_ok=True
-                )
+        if rebuild:  # from any state, a damaged store included
+            drop_collection(settings)
+            derived.discard(settings)
+        else:
+            derived.check_moves(settings)  # a damaged records file is replaced, then re-filled
         store = ChunkStore.open(settings, identity.model_id, identity.dimension, create=True)
         existing = store.articles()
         states = {aid: _state(chunks) for aid, chunks in existing.items()}
@@ -90,7 +90,7 @@ def ingest(
         gone = sorted(set(existing) - {a.article_id for a in articles}) if whole_corpus else []
         # A run killed after writing chunks but before its last steps left the keyword cache
         # and the move records' version behind the chunks; this run finishes that work.
-        unfinished = not _finished(settings, store, existing)
+        unfinished = not derived.is_current(settings, store, existing)
 
         failed: set[str] = set()
         if todo:
@@ -111,12 +111,10 @@ def ingest(
         synced = [a for a in articles if a.article_id not in failed]
         moves_changed = sync_moves(settings, synced, whole_corpus and not failed, report)
         if whole_corpus and failed:
-            _forget_moves(settings, {a.article_id for a in articles})
+            derived.forget_moves(settings, {a.article_id for a in articles})
         report.articles_extracted = moves_changed
         if todo or gone or rebuild or moves_changed or unfinished:
-            version = store.bump_version()
-            _refresh_keyword_cache(settings, store, version)
-            mark_moves_current(settings, version)
+            derived.rebuild(settings, store, store.bump_version())
     report.seconds = time.perf_counter() - started
     return report
 
@@ -263,18 +261,6 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[:200]}"
 
 
-def _forget_moves(settings: EngineSettings, current: set[str]) -> None:
-    """Drop the move records of articles no longer in the corpus (what `sync_moves` does
-    for a whole corpus, without touching the records of articles that failed)."""
-    from index.moves.store import MoveStore
-
-    moves = MoveStore(settings.moves_db)
-    try:
-        moves.remove_articles(sorted(set(moves.states()) - current))
-    finally:
-        moves.close()
-
-
 def _splitter(tokenizer: Any) -> Any:
     from llama_index.core.node_parser import SentenceSplitter
 
@@ -353,30 +339,6 @@ def _rows(
     return ids, embeddings, texts, metas
 
 
-def _finished(
-    settings: EngineSettings, store: ChunkStore, existing: dict[str, list[Any]]
-) -> bool:
-    """Whether the last run that wrote to the store got to its end: the keyword cache holds
-    exactly the stored chunks under the store's version, and so do the move records."""
-    from index.moves.store import MoveStore
-
-    version = store.corpus_version
-    if not existing and version == "empty":
-        return True  # nothing was ever written
-    from index.keyword import KeywordIndex
-
-    ids = KeywordIndex.cached_ids(keyword_dir(settings), version)
-    cached = set(ids) if ids is not None else None
-    stored = {c.chunk_id for chunks in existing.values() for c in chunks}
-    if cached != stored or not settings.moves_db.is_file():
-        return False
-    moves = MoveStore(settings.moves_db)
-    try:
-        return moves.corpus_version == version
-    finally:
-        moves.close()
-
-
 def _state(chunks: list[Any]) -> ArticleState:
     fingerprints = {c.meta.get("fingerprint") for c in chunks}
     first = chunks[0].meta
@@ -386,32 +348,3 @@ def _state(chunks: list[Any]) -> ArticleState:
         expected_chunks=int(first.get("n_chunks", -1)),
         chunk_ids=tuple(c.chunk_id for c in chunks),
     )
-
-
-def _drop_collection(settings: EngineSettings) -> None:
-    client = open_client(settings)
-    try:
-        client.delete_collection(settings.collection)
-    except Exception:
-        log.debug("no collection %s to drop", settings.collection)
-
-
-def _refresh_keyword_cache(settings: EngineSettings, store: ChunkStore, version: str) -> None:
-    from index.keyword import KeywordIndex
-
-    keyword = KeywordIndex.from_store(store)
-    keyword.save(keyword_dir(settings), version)
-
-
-def mark_moves_current(settings: EngineSettings, version: str) -> None:
-    from index.moves.store import MoveStore
-
-    moves = MoveStore(settings.moves_db)
-    try:
-        moves.set_corpus_version(version)
-    finally:
-        moves.close()
-
-
-def keyword_dir(settings: EngineSettings) -> Path:
-    return settings.data_dir / "keyword" / settings.collection

@@ -2,11 +2,15 @@
 
 It is derived data: built from the chunks Chroma holds and cached on disk under the
 store's corpus version, so every process (bot, CLI, a second bot machine) that reads the
-same store agrees on it, and a stale cache is simply rebuilt.
+same store agrees on it, and a stale cache is simply rebuilt. The cache's head records a
+SHA-256 of every other file in it: random bytes in an index array would otherwise raise
+`IndexError` on every question, or silently change the scores (index/derived.py rebuilds
+a cache that fails the check).
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import logging
@@ -25,7 +29,7 @@ from index.memory import release_free_memory
 from index.text import analyze
 
 log = logging.getLogger(__name__)
-_FORMAT = 2  # 2: chunk ids in their own file
+_FORMAT = 3  # 2: chunk ids in their own file; 3: a checksum of the files in the head
 _HEAD, _IDS = "talentbot.json", "ids.json"
 K1, B = 1.2, 0.75
 
@@ -120,6 +124,24 @@ def _columns(
     return data, indices
 
 
+class DamagedCacheError(ValueError):
+    """A keyword cache whose files do not match the checksum written with them."""
+
+
+def _digest(folder: Path) -> str:
+    """SHA-256 over the names and bytes of every file of a cache but its head, read in
+    blocks (the arrays are tens of megabytes at 100k chunks)."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.iterdir()):
+        if path.name == _HEAD or not path.is_file():
+            continue
+        digest.update(path.name.encode() + b"\0")
+        with path.open("rb") as f:
+            while block := f.read(1 << 20):
+                digest.update(block)
+    return digest.hexdigest()
+
+
 class KeywordIndex:
     def __init__(self, chunk_ids: list[str], bm25: object | None) -> None:
         self._ids = chunk_ids
@@ -196,10 +218,11 @@ class KeywordIndex:
             self._bm25.save(str(tmp), show_progress=False)  # type: ignore[attr-defined]
         (tmp / _IDS).write_text(json.dumps(self._ids))
         # The head is small so that checking a cache's version costs nothing: a bot checks
-        # whenever it looks for a newer index.
-        (tmp / _HEAD).write_text(
-            json.dumps({"format": _FORMAT, "version": version, "chunks": len(self._ids)})
-        )
+        # whenever it looks for a newer index. It is written last, with the checksum.
+        (tmp / _HEAD).write_text(json.dumps({
+            "format": _FORMAT, "version": version, "chunks": len(self._ids),
+            "sha256": _digest(tmp),
+        }))
         # Swap the folder in whole so a reader never sees half a cache.
         old = Path(tempfile.mkdtemp(prefix=folder.name + ".old-", dir=folder.parent))
         try:
@@ -213,19 +236,41 @@ class KeywordIndex:
             shutil.rmtree(old, ignore_errors=True)
 
     @staticmethod
-    def cached_version(folder: Path) -> str | None:
-        """The version the cache in `folder` was built for, if it is one we can read."""
+    def _head(folder: Path) -> dict[str, Any] | None:
         try:
             head = json.loads((folder / _HEAD).read_text())
         except (OSError, ValueError):
             return None
         if not isinstance(head, dict) or head.get("format") != _FORMAT:
             return None
-        return str(head.get("version"))
+        return head
+
+    @classmethod
+    def cached_version(cls, folder: Path) -> str | None:
+        """The version the cache in `folder` was built for, if it is one we can read (the
+        head only: cheap enough for every poll)."""
+        head = cls._head(folder)
+        return None if head is None else str(head.get("version"))
+
+    @classmethod
+    def verify(cls, folder: Path) -> None:
+        """Raise DamagedCacheError unless every file of the cache matches its checksum."""
+        head = cls._head(folder)
+        if head is None:
+            raise DamagedCacheError(f"no readable keyword cache in {folder}")
+        try:
+            found = _digest(folder)
+        except OSError as exc:
+            raise DamagedCacheError(f"keyword cache in {folder} unreadable: {exc}") from None
+        if found != head.get("sha256"):
+            raise DamagedCacheError(
+                f"keyword cache in {folder} does not match its checksum"
+            )
 
     @classmethod
     def cached_ids(cls, folder: Path, version: str) -> list[str] | None:
-        """The chunk ids of the cache in `folder` if it was built for `version`."""
+        """The chunk ids of the cache in `folder` if it was built for `version` (not
+        verified: see `verify`)."""
         if cls.cached_version(folder) != version:
             return None
         try:
@@ -235,15 +280,18 @@ class KeywordIndex:
 
     @classmethod
     def load(cls, folder: Path, version: str) -> KeywordIndex | None:
-        """The cached index if it was built for `version`, else None."""
+        """The cached index if it was built for `version`, else None; DamagedCacheError
+        when its files fail their checksum or cannot be read back."""
+        if cls.cached_version(folder) != version:
+            return None
+        cls.verify(folder)
         ids = cls.cached_ids(folder, version)
         if ids is None:
-            return None
+            raise DamagedCacheError(f"keyword cache in {folder}: chunk ids unreadable")
         if not ids:
             return cls([], None)
         try:
             bm25 = _bm25s().BM25.load(str(folder), show_progress=False)
         except (OSError, ValueError, KeyError) as exc:
-            log.info("keyword cache in %s not usable (%s); rebuilding", folder, exc)
-            return None
+            raise DamagedCacheError(f"keyword cache in {folder} not usable: {exc}") from None
         return cls(ids, bm25)

@@ -63,15 +63,52 @@ def doctor(engine: Any, token_present: bool | None, quick: bool = False) -> list
     checks.append(_run("embedding model", model))
 
     def store() -> str:
-        from index.store import open_client
+        from index.store import _where, damaged_store, embedded_damage, open_client, store_errors
 
+        where = _where(settings)
+        problem = embedded_damage(settings)  # read-only, before chromadb touches the file
+        if problem is not None:
+            raise damaged_store(where, problem)
         client = open_client(settings)
-        client.heartbeat()
+        with store_errors(where):
+            client.heartbeat()
         where = (f"Chroma server {settings.chroma_host}:{settings.chroma_port}"
                  if settings.chroma_host else f"embedded store in {settings.chroma_dir}")
         return f"{where} answers"
 
     checks.append(_run("vector store", store))
+
+    # The derived data is checked before the index loads, because loading repairs it.
+    def keyword() -> str:
+        from index.derived import keyword_damage
+        from index.keyword import KeywordIndex
+
+        problem = keyword_damage(settings)
+        if problem is not None:
+            raise TalentbotError(f"{problem}: it is rebuilt from the index when next loaded")
+        version = KeywordIndex.cached_version(settings.keyword_dir)
+        if version is None:
+            return "none cached yet (built from the index when first loaded)"
+        return f"version {version}, checksum verified"
+
+    checks.append(_run("keyword cache", keyword))
+
+    def moves() -> str:
+        from index.derived import moves_damage
+        from index.moves.store import MoveStore
+
+        problem = moves_damage(settings)
+        if problem is not None:
+            raise TalentbotError(
+                f"{settings.moves_db} is damaged ({problem}): the records are rebuilt from "
+                "the index when next loaded"
+            )
+        if not settings.moves_db.is_file():
+            return "no move records yet (written by the next ingest)"
+        with MoveStore(settings.moves_db) as store:
+            return f"{len(store.moves())} records, {len(store.people())} people"
+
+    checks.append(_run("move records", moves))
 
     def index() -> str:
         info = engine.info()
@@ -115,21 +152,6 @@ def doctor(engine: Any, token_present: bool | None, quick: bool = False) -> list
         return f"all {len(current)} corpus articles indexed and current; index {updated}"
 
     checks.append(_run("freshness", freshness, required=False))
-
-    def moves() -> str:
-        from index.moves.store import MoveStore
-
-        if not settings.moves_db.is_file():
-            return "no move records yet (written by the next ingest)"
-        store = MoveStore(settings.moves_db)
-        try:
-            if not store.integrity_ok():
-                raise TalentbotError(f"{settings.moves_db} failed SQLite's integrity check")
-            return f"{len(store.moves())} records, {len(store.people())} people"
-        finally:
-            store.close()
-
-    checks.append(_run("move records", moves))
 
     def llm() -> str:
         answerer = engine.llm
@@ -186,11 +208,18 @@ def backup(settings: EngineSettings, out: Path) -> Path:
         )
     if not settings.chroma_dir.is_dir():
         raise TalentbotError(f"nothing to back up: no index in {settings.data_dir}")
+    from index.derived import moves_damage
+    from index.store import _where, damaged_store, embedded_damage
+
     with writer_lock(settings.lock_path), tempfile.TemporaryDirectory() as tmp:
+        problem = embedded_damage(settings)
+        if problem is not None:  # a backup of it would be no better: keep the last good one
+            raise damaged_store(_where(settings), problem)
         stage = Path(tmp) / BACKUP_FORMAT
         stage.mkdir()
         _copy_sqlite_tree(settings.chroma_dir, stage / "chroma")
-        if settings.moves_db.is_file():
+        # Damaged move records are left out: they are derived, and rebuilt after a restore.
+        if settings.moves_db.is_file() and moves_damage(settings) is None:
             _sqlite_copy(settings.moves_db, stage / "moves.sqlite3")
         out.parent.mkdir(parents=True, exist_ok=True)
         partial = out.with_name(out.name + ".partial")

@@ -46,6 +46,16 @@ class EngineSettings(BaseSettings):
         return self.data_dir / "chroma"
 
     @property
+    def chroma_db(self) -> Path:
+        """The embedded store's SQLite file (Chroma's own name for it)."""
+        return self.chroma_dir / "chroma.sqlite3"
+
+    @property
+    def keyword_dir(self) -> Path:
+        """The keyword (BM25) cache of this collection: derived data (index/derived.py)."""
+        return self.data_dir / "keyword" / self.collection
+
+    @property
     def lock_path(self) -> Path:
         return self.data_dir / "write.lock"
 

@@ -4,20 +4,40 @@ The collection records the schema version, the embedding model and its dimension
 corpus version that changes on every ingest that writes; opening it with another model
 fails with a clear message instead of mixing vectors. Only chromadb is imported here (not
 llama-index's wrapper) because this module is on the question path, where start-up counts.
+
+A damaged store (its SQLite file overwritten or cut short) surfaces as chromadb's
+`InternalError` or as a Rust panic (`pyo3_runtime.PanicException`, a BaseException that
+`except Exception` lets through); both become one StoreDamagedError here, where Chroma is
+opened and queried, saying to restore a backup or rebuild.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
+import re
+import shutil
+import sqlite3
+import sys
+import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from index.errors import IndexMismatchError, IndexMissingError, StoreUnavailableError
+from index.errors import (
+    IndexMismatchError,
+    IndexMissingError,
+    StoreDamagedError,
+    StoreUnavailableError,
+)
 from index.memory import release_free_memory
 from index.settings import EngineSettings
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 # chromadb refuses larger add() batches (its max_batch_size is 5,461 here).
@@ -74,14 +94,23 @@ def open_client(settings: EngineSettings) -> Any:
                     _unreachable(_where(settings), "no connection")
                 ) from None
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+    try:
+        # The panic becomes StoreDamagedError outside the held output, which sees the panic.
+        with store_errors(_where(settings)), _panic_output_held():
+            return chromadb.PersistentClient(
+                path=str(settings.chroma_dir), settings=chroma_settings
+            )
+    except StoreDamagedError:
+        _forget_system(settings)
+        raise
 
 
 @contextmanager
 def store_errors(where: str) -> Iterator[None]:
-    """A Chroma server's connection and auth failures as messages a user can act on."""
+    """A Chroma server's connection and auth failures, and a damaged store, as messages a
+    user can act on."""
     import httpx
-    from chromadb.errors import AuthorizationError, ChromaAuthError
+    from chromadb.errors import AuthorizationError, ChromaAuthError, InternalError
 
     try:
         yield
@@ -93,6 +122,145 @@ def store_errors(where: str) -> Iterator[None]:
         raise StoreUnavailableError(
             f"{where} refused the request ({exc}); check CHROMA_AUTH_TOKEN."
         ) from None
+    except InternalError as exc:
+        if not _DAMAGE.search(str(exc)):
+            raise
+        raise damaged_store(where, str(exc)) from None
+    except BaseException as exc:
+        if not is_rust_panic(exc):
+            raise
+        raise damaged_store(where, str(exc)) from None
+
+
+# What SQLite says of a damaged file (SQLITE_CORRUPT is code 11, SQLITE_NOTADB code 26).
+_DAMAGE = re.compile(r"malformed|not a database|code: (?:11|26)\b")
+
+
+def is_rust_panic(exc: BaseException) -> bool:
+    """chromadb's Rust core panicking (`pyo3_runtime.PanicException`, which derives from
+    BaseException and cannot be imported by name)."""
+    return type(exc).__name__ == "PanicException"
+
+
+def damaged_store(where: str, detail: str) -> StoreDamagedError:
+    found = re.search(r'message: "([^"]+)"', detail)
+    detail = found.group(1) if found else " ".join(detail.split())[:160]
+    if where.startswith("the Chroma server"):
+        repair = "restore the server's volume from a backup (see deploy/README.md)"
+    else:
+        repair = "restore a backup with `talentbot restore BACKUP.tar.gz`"
+    return StoreDamagedError(
+        f"The vector store in {where} is damaged ({detail}): {repair}, or rebuild it "
+        "from the corpus with `talentbot ingest --rebuild`."
+    )
+
+
+@contextmanager
+def _panic_output_held() -> Iterator[None]:
+    """Rust's panic hook writes its message and backtrace straight to file descriptor 2
+    before Python sees the exception: hold what is written there while chromadb opens
+    the store, drop it when that panicked (the user gets StoreDamagedError's one line),
+    and pass it on otherwise. Only around opening, which happens once per process."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no usable descriptor 2: nothing to hold
+        yield
+        return
+    panicked = False
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            yield
+        except BaseException as exc:
+            panicked = is_rust_panic(exc)
+            raise
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            held.seek(0)
+            text = held.read()
+            if panicked:
+                log.debug("chromadb panicked opening the store: %s", text.decode(errors="replace"))
+            elif text:
+                os.write(2, text)
+
+
+def _forget_system(settings: EngineSettings) -> None:
+    """chromadb caches one client system per folder, even one that failed to start (it
+    then fails with AttributeError): drop ours so the next open starts afresh."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    key = str(settings.chroma_dir)
+    # Private attributes of chromadb 1.x: another version without them has nothing to drop.
+    system = getattr(SharedSystemClient, "_identifier_to_system", {}).pop(key, None)
+    getattr(SharedSystemClient, "_identifier_to_refcount", {}).pop(key, None)
+    if system is not None:
+        try:
+            system.stop()
+        except BaseException as exc:  # a half-started system (a panic) cannot stop cleanly
+            if not (isinstance(exc, Exception) or is_rust_panic(exc)):
+                raise
+
+
+def embedded_damage(settings: EngineSettings) -> str | None:
+    """What SQLite's quick check finds wrong with the embedded store's file (None when it
+    is sound or absent), read-only and without starting chromadb."""
+    if settings.chroma_host:
+        return None
+    return sqlite_damage(settings.chroma_db)
+
+
+def sqlite_damage(path: Path) -> str | None:
+    """SQLite's quick check of a file, read-only (pages and indexes; far cheaper than a
+    full integrity check): None when it is sound or absent, else the first problem."""
+    if not path.is_file():
+        return None
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        try:
+            rows = db.execute("PRAGMA quick_check(20)").fetchall()
+        finally:
+            db.close()
+    except sqlite3.OperationalError as exc:  # locked, unreadable: not the file's damage
+        log.debug("could not check %s: %s", path, exc)
+        return None
+    except sqlite3.DatabaseError as exc:  # "file is not a database", "malformed"
+        return str(exc)
+    lines = [line.strip() for row in rows for line in str(row[0]).splitlines()]
+    problems = [line for line in lines if line and line != "ok" and not line.startswith("***")]
+    if not problems:
+        return None
+    more = f" and {len(problems) - 1} more" if len(problems) > 1 else ""
+    return f"{problems[0][:200]}{more}"
+
+
+def drop_collection(settings: EngineSettings) -> None:
+    """Start the collection over (`ingest --rebuild`), from any state: a damaged embedded
+    store cannot be opened to drop one collection, so its folder is deleted whole (the
+    caller holds the writer lock)."""
+    from chromadb.errors import NotFoundError
+
+    where = _where(settings)
+    problem = embedded_damage(settings)
+    if problem is None:
+        try:
+            client = open_client(settings)
+            with store_errors(where):
+                try:
+                    client.delete_collection(settings.collection)
+                except NotFoundError:
+                    log.debug("no collection %s to drop", settings.collection)
+            return
+        except StoreDamagedError as exc:
+            if settings.chroma_host:
+                raise
+            problem = str(exc)
+    log.warning("the embedded store in %s is damaged (%s); deleting it to rebuild",
+                settings.chroma_dir, problem)
+    _forget_system(settings)
+    shutil.rmtree(settings.chroma_dir, ignore_errors=True)
 
 
 def _unreachable(where: str, detail: str) -> str:

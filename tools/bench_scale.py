@@ -579,6 +579,7 @@ class Phases:
 def _instrument() -> Phases:
     from llama_index.core.ingestion import IngestionPipeline
 
+    import index.derived as derived
     import index.ingest as ingest
     import index.store as store
 
@@ -589,7 +590,7 @@ def _instrument() -> Phases:
     phases.wrap(store.ChunkStore, "add", "store_write")
     phases.wrap(store.ChunkStore, "articles", "store_scan")
     phases.wrap(ingest, "sync_moves", "move_extraction")
-    phases.wrap(ingest, "_refresh_keyword_cache", "keyword_read_build_save")
+    phases.wrap(derived, "build_keyword", "keyword_read_build_save")
     return phases
 
 
@@ -635,7 +636,6 @@ def worker_reingest(args: dict[str, Any]) -> dict[str, Any]:
 def worker_keyword(args: dict[str, Any]) -> dict[str, Any]:
     """The keyword side as a bot sees it: loaded from its cache, or rebuilt from the
     store's documents (the first question on a machine without the cache)."""
-    from index.ingest import keyword_dir
     from index.keyword import KeywordIndex
     from index.moves.sync import derive_moves
     from index.settings import EngineSettings
@@ -652,7 +652,7 @@ def worker_keyword(args: dict[str, Any]) -> dict[str, Any]:
 
     out: dict[str, Any] = {"store_open_seconds": round(open_seconds, 3)}
     t0 = time.perf_counter()
-    loaded = KeywordIndex.load(keyword_dir(settings), version)
+    loaded = KeywordIndex.load(settings.keyword_dir, version)
     out["load_seconds"] = round(time.perf_counter() - t0, 3) if loaded is not None else None
     del loaded
 

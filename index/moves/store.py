@@ -15,6 +15,7 @@ from typing import Any
 
 from index.errors import IndexMismatchError
 from index.people import person_key
+from index.store import sqlite_damage
 from index.types import Move
 
 SCHEMA_VERSION = 1
@@ -65,24 +66,34 @@ class MoveStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA foreign_keys = ON")
-        self._db.execute("PRAGMA journal_mode = WAL")
         self._lock = threading.Lock()
-        with self._lock:
-            self._db.executescript(_SCHEMA)
-            found = self._meta("schema_version")
-            if found is None:
-                self._db.execute(
-                    "INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-                )
-            elif found != str(SCHEMA_VERSION):
-                raise IndexMismatchError(
-                    f"{path} has move-record schema {found}; this talentbot needs "
-                    f"{SCHEMA_VERSION}. Rebuild it with `talentbot ingest --rebuild`."
-                )
+        try:
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            with self._lock:
+                self._db.executescript(_SCHEMA)
+                found = self._meta("schema_version")
+                if found is None:
+                    self._db.execute(
+                        "INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+                    )
+                elif found != str(SCHEMA_VERSION):
+                    raise IndexMismatchError(
+                        f"{path} has move-record schema {found}; this talentbot needs "
+                        f"{SCHEMA_VERSION}. Rebuild it with `talentbot ingest --rebuild`."
+                    )
+        except BaseException:
+            self._db.close()  # a damaged file must not stay open (it is about to be replaced)
+            raise
 
     def close(self) -> None:
         self._db.close()
+
+    def __enter__(self) -> MoveStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def _meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -169,3 +180,23 @@ class MoveStore:
     def integrity_ok(self) -> bool:
         with self._lock:
             return self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def damage(path: Path) -> str | None:
+    """What is wrong with the records file at `path`, read-only: unreadable, failing
+    SQLite's quick check, or another schema version. None when it is sound or absent."""
+    problem = sqlite_damage(path)
+    if problem is not None or not path.is_file():
+        return problem
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        # Locked or read-only says nothing of the file; a missing table does.
+        return str(exc) if "no such table" in str(exc) else None
+    if row is None or str(row[0]) != str(SCHEMA_VERSION):
+        return f"schema version {None if row is None else row[0]}, not {SCHEMA_VERSION}"
+    return None

@@ -51,8 +51,7 @@ def sync_moves(
     version = rules_version(settings)
     organisations = load_organisations(settings.organisations_file)
     outlets = load_outlets(settings.organisations_file)
-    store = MoveStore(settings.moves_db)
-    try:
+    with MoveStore(settings.moves_db) as store:
         states = store.states()
         done = 0
         current: set[str] = set()
@@ -69,8 +68,6 @@ def sync_moves(
         if whole_corpus:
             store.remove_articles(sorted(set(states) - current))
         return done
-    finally:
-        store.close()
 
 
 DERIVE_BATCH = 64  # articles whose chunks are read at once
@@ -82,11 +79,8 @@ def derive_moves(settings: EngineSettings, store: Any, report: IngestReport) -> 
     whose records are missing or stale, and only their chunks are read, a batch at a
     time, so memory stays flat at any corpus size. Returns how many were extracted."""
     rules = rules_version(settings)
-    moves = MoveStore(settings.moves_db)
-    try:
+    with MoveStore(settings.moves_db) as moves:
         states = moves.states()
-    finally:
-        moves.close()
     stored: dict[str, str] = {}
     for chunk in store.iter_chunks(with_text=False):
         stored.setdefault(chunk.article_id, str(chunk.meta.get("fingerprint")))
@@ -101,11 +95,8 @@ def derive_moves(settings: EngineSettings, store: Any, report: IngestReport) -> 
     done = sync_moves(settings, batches(), False, report)
     gone = sorted(set(states) - set(stored))
     if gone:
-        moves = MoveStore(settings.moves_db)
-        try:
+        with MoveStore(settings.moves_db) as moves:
             moves.remove_articles(gone)
-        finally:
-            moves.close()
     return done
 
 

@@ -28,7 +28,7 @@ from bench.synthetic import generate_corpus
 from index.embedding import EmbeddingAdapter, OnnxEmbedding
 from index.engine import Engine
 from index.errors import IndexBusyError, IndexMismatchError, TalentbotError
-from index.ingest import ingest, keyword_dir
+from index.ingest import ingest
 from index.lease import LEASES, writer_lease
 from index.moves.query import MoveFilter
 from index.settings import EngineSettings
@@ -248,7 +248,7 @@ def test_second_engine_with_an_empty_local_cache_answers_the_same(
     assert_same_answer(engine.ask(question, context), server_engine.ask(question, context))
     # The keyword side was rebuilt from the server's documents and cached under its version.
     version = ChunkStore.open(other, MODEL_ID, 384, create=False).corpus_version
-    head = (keyword_dir(other) / "talentbot.json").read_text()
+    head = (other.keyword_dir / "talentbot.json").read_text()
     assert version in head
     # The move records were derived from the stored chunks, not re-ingested.
     assert records(engine) == records(server_engine) and records(engine)

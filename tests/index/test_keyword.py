@@ -12,7 +12,7 @@ import pytest
 import index.keyword
 from bench.synthetic import generate_corpus
 from index.corpus import load_corpus
-from index.keyword import KeywordIndex
+from index.keyword import DamagedCacheError, KeywordIndex
 from index.text import analyze
 
 QUERIES = (
@@ -74,6 +74,20 @@ def test_the_cache_gives_back_the_same_index(triples: list[tuple[str, str, str]]
     assert loaded is not None and len(loaded) == len(built)
     for query in QUERIES:
         assert loaded.search(query, 10) == built.search(query, 10)
+
+
+def test_a_damaged_cache_fails_its_checksum(triples: list[tuple[str, str, str]],
+                                            tmp_path: Path) -> None:
+    KeywordIndex.build(triples).save(tmp_path / "kw", "v1")
+    KeywordIndex.verify(tmp_path / "kw")
+    target = tmp_path / "kw" / "data.csc.index.npy"  # scores: a change would go unnoticed
+    data = bytearray(target.read_bytes())
+    data[-4:] = bytes(b ^ 0xFF for b in data[-4:])
+    target.write_bytes(bytes(data))
+    assert KeywordIndex.cached_version(tmp_path / "kw") == "v1"  # the head alone is intact
+    with pytest.raises(DamagedCacheError, match="checksum"):
+        KeywordIndex.load(tmp_path / "kw", "v1")
+    assert KeywordIndex.load(tmp_path / "kw", "v2") is None  # another version: not checked
 
 
 def test_an_empty_corpus_finds_nothing() -> None:

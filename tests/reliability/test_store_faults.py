@@ -48,7 +48,7 @@ from index.corpus import Article, load_corpus, read_article, sanitize_html
 from index.embedding import OnnxEmbedding
 from index.engine import Engine
 from index.errors import CorpusFileError, IndexBusyError
-from index.ingest import ingest, keyword_dir
+from index.ingest import ingest
 from index.keyword import KeywordIndex
 from index.settings import EngineSettings
 from index.store import ChunkStore
@@ -158,8 +158,8 @@ def moves_version(settings: EngineSettings) -> str | None:
 
 
 def keyword_cache_ids(settings: EngineSettings) -> tuple[str | None, set[str]]:
-    version = KeywordIndex.cached_version(keyword_dir(settings))
-    ids = KeywordIndex.cached_ids(keyword_dir(settings), version) if version else None
+    version = KeywordIndex.cached_version(settings.keyword_dir)
+    ids = KeywordIndex.cached_ids(settings.keyword_dir, version) if version else None
     return version, set(ids or ())
 
 
@@ -566,6 +566,7 @@ class _Crash(BaseException):
 
 
 def _crash_points() -> dict[str, Callable[[pytest.MonkeyPatch], None]]:
+    from index import derived
     from index import ingest as ingest_module
     from index.keyword import KeywordIndex
     from index.moves.store import MoveStore
@@ -596,7 +597,7 @@ def _crash_points() -> dict[str, Callable[[pytest.MonkeyPatch], None]]:
         "before the version bump": after_calls(ChunkStore, "bump_version", 0),
         "while saving the keyword cache": after_calls(KeywordIndex, "save", 0),
         "before the move records are marked current": after_calls(
-            ingest_module, "mark_moves_current", 0
+            derived, "mark_moves_current", 0
         ),
     }
 
