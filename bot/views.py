@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot import access
 from bot.errors import user_message
 from bot.render import NO_MENTIONS, sources_text
 
@@ -36,6 +37,9 @@ class FeedbackButton(
         )
         self.vote = vote
         self.answer_id = answer_id
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return await access.interaction_allowed(_bot(interaction).settings, interaction)
 
     @classmethod
     async def from_custom_id(
@@ -67,6 +71,9 @@ class SourcesButton(
             )
         )
         self.answer_id = answer_id
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return await access.interaction_allowed(_bot(interaction).settings, interaction)
 
     @classmethod
     async def from_custom_id(
@@ -109,6 +116,9 @@ class PagerView(discord.ui.View):
         self._pages = pages
         self.page = 0
         self._sync()
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return await access.interaction_allowed(_bot(interaction).settings, interaction)
 
     def _sync(self) -> None:
         self.previous.disabled = self.page <= 0

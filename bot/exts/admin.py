@@ -11,7 +11,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import NotAllowedError
 from bot.render import NO_MENTIONS
 
 if TYPE_CHECKING:
@@ -29,8 +28,7 @@ class Admin(commands.Cog):
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
     async def reindex(self, interaction: discord.Interaction) -> None:
-        if not interaction.permissions.manage_guild:
-            raise NotAllowedError("Only server managers can re-index the corpus.")
+        # Managers only: the default permissions above, enforced by bot.access.
         await interaction.response.send_message(
             "Re-indexing the corpus…", ephemeral=True, allowed_mentions=NO_MENTIONS
         )
