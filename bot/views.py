@@ -53,7 +53,8 @@ class FeedbackButton(
             known = await asyncio.to_thread(
                 bot.store.record_feedback, self.answer_id, interaction.user.id, self.vote == "u"
             )
-            text = "Thanks for the feedback!" if known else "I no longer have that answer."
+            text = {True: "Thanks for the feedback!", False: "I no longer have that answer.",
+                    None: "Thanks! I couldn't save your vote just now."}[known]
         except Exception as exc:  # one error policy (bot.errors)
             text = user_message(exc, "feedback")
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
@@ -108,7 +109,8 @@ def answer_view(answer_id: str, with_sources: bool) -> discord.ui.View:
 
 
 class PagerView(discord.ui.View):
-    """Previous / next for /sources (short-lived: it belongs to one ephemeral reply)."""
+    """Previous / next for /sources and long outputs (bot.paging); short-lived: it belongs
+    to one reply and stops after `timeout` seconds."""
 
     def __init__(self, render: Any, pages: int, timeout: float = 300) -> None:
         super().__init__(timeout=timeout)
@@ -128,7 +130,7 @@ class PagerView(discord.ui.View):
         self._sync()
         page = self._render(self.page)
         await interaction.response.edit_message(
-            embeds=page.embeds, view=self, allowed_mentions=NO_MENTIONS
+            content=page.content, embeds=page.embeds, view=self, allowed_mentions=NO_MENTIONS
         )
 
     @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)

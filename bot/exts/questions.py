@@ -14,7 +14,9 @@ from discord.ext import commands
 
 from bot.access import refusal
 from bot.errors import user_message
+from bot.limits import limited
 from bot.render import NO_MENTIONS, answer_pages, plain
+from bot.store import new_answer_id
 from bot.views import answer_view
 from index.conversation import looks_like_question
 from index.safety import looks_like_injection
@@ -82,7 +84,7 @@ class Questions(commands.Cog):
         self, target: discord.abc.Messageable, answer: Answer, thread_id: int | None,
         reference: discord.Message | None = None,
     ) -> None:
-        answer_id = await asyncio.to_thread(self.bot.store.save_answer, answer, thread_id)
+        answer_id = new_answer_id()
         pages = answer_pages(answer)
         for i, page in enumerate(pages):
             extra: dict[str, Any] = {}
@@ -94,6 +96,12 @@ class Questions(commands.Cog):
             await target.send(
                 content=page.content, embeds=page.embeds, allowed_mentions=NO_MENTIONS, **extra
             )
+        await self.record(answer, thread_id, answer_id)
+
+    async def record(self, answer: Answer, thread_id: int | None, answer_id: str) -> None:
+        """After sending: a store that cannot write (full disk, read-only data dir) costs
+        the buttons and the thread's context, never the answer (logged and counted)."""
+        await asyncio.to_thread(self.bot.store.save_answer, answer, thread_id, answer_id)
 
     # -- events and commands -------------------------------------------------------------
     @commands.Cog.listener()
@@ -146,13 +154,9 @@ class Questions(commands.Cog):
         question: app_commands.Range[str, 1, 4000],  # the engine's limit: see setup()
     ) -> None:
         self.bot.engine.clean_question(question)  # refused before the defer: ephemeral
-        self.bot.limiter.check_capacity()
-        self.bot.limiter.check_cooldown(interaction.user.id)
-        # The place in the queue is taken before the defer (no await in between), so a
-        # refusal is always the first, ephemeral, response and never a public follow-up.
-        async with self.bot.limiter.slot(queued=lambda: interaction.response.defer(thinking=True)):
+        async with limited(self.bot.limiter, interaction):
             answer = await asyncio.to_thread(self.bot.engine.ask, question)
-        answer_id = await asyncio.to_thread(self.bot.store.save_answer, answer, None)
+        answer_id = new_answer_id()
         pages = answer_pages(answer)
         for i, page in enumerate(pages):
             last = i == len(pages) - 1
@@ -163,6 +167,7 @@ class Questions(commands.Cog):
                 )
             else:
                 await interaction.followup.send(embeds=page.embeds, allowed_mentions=NO_MENTIONS)
+        await self.record(answer, None, answer_id)
 
 def declare_question_length(command: app_commands.Command[Any, Any, Any], limit: int) -> None:
     """The option's max_length is the engine's own limit (TALENTBOT_MAX_QUESTION_CHARS), so
