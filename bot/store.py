@@ -88,7 +88,10 @@ class BotStore:
         return db
 
     def close(self) -> None:
-        self._db.close()
+        # Under the lock: an answer is recorded after it is sent, so a write may still be
+        # running in a worker thread when the bot stops (closing under it can crash SQLite).
+        with self._lock:
+            self._db.close()
 
     def _write(self, what: str, sql: str, values: tuple[Any, ...]) -> bool:
         try:
