@@ -163,3 +163,31 @@ async def test_a_command_error_is_logged_with_its_name_and_the_id_the_user_saw(
     logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert f"error {error_id} in /sources" in logged
     assert "disk is on fire" not in said
+
+
+async def test_a_manager_reindexes_through_the_limiter(
+    discord_server: DiscordTestServer, start_bot: BotFactory, tmp_path: Path
+) -> None:
+    settings = make_settings(tmp_path)
+    engine = CountingEngine(settings)
+    for name, who in (("quillwork", "Maëlle Ardent"), ("lumen", "Corentin Quillon")):
+        (settings.corpus_dir / f"{name}.md").write_text(
+            "---\ntitle: Quillwork AI recrute\noutlet: Lumenfeld\ndate: 2024-04-02\n---\n"
+            f"{who} a rejoint Quillwork AI en avril 2024.\n", encoding="utf-8")
+        if name == "quillwork":
+            engine.ingest()  # the bot starts on an index; the second article is new
+    manage_guild = 1 << 5
+    role = discord_server.add_role("mods", permissions=manage_guild)
+    manager = discord_server.add_user("mod", roles=[role.id]).id
+    async with start_bot(engine=engine, DISCORD_USER_COOLDOWN_S=60) as bot:
+        handle = await discord_server.slash_command("reindex", user_id=manager)
+        await discord_server.wait_for(
+            lambda: "Done in" in str(discord_server.messages.get(
+                handle.original_message_id or 0, {}).get("content")), 30, "the reindex")
+        again = await discord_server.slash_command("reindex", user_id=manager)
+        await discord_server.wait_for_interaction_response(again)
+        running = bot.limiter.running
+    done = str(discord_server.messages[handle.original_message_id or 0]["content"])
+    assert handle.deferred and handle.ephemeral and "1 added" in done
+    assert "try again in" in refusal(again)  # the same cooldown as every command
+    assert running == 0 and engine.calls.count("ingest") == 2  # the first one above
