@@ -55,22 +55,42 @@ def run_bot() -> int:
     return 0
 
 
-def sync_commands() -> int:
-    """Register the slash commands globally (Discord takes up to an hour to show them)."""
+def sync_commands(guild_id: int | None = None) -> int:
+    """Register the slash commands globally (Discord shows them everywhere within about an
+    hour), or in one server at once with `guild_id`. Needs no index: only the command tree."""
+    import discord
+
+    from index.errors import ConfigError, TalentbotError
+
     settings = load_bot_settings()
     token = settings.require_token()
-    engine = Engine(load_engine_settings())
-    _ensure_index(engine)
-    bot = build(settings, engine)
+    bot = build(settings, Engine(load_engine_settings()))
+    bot.sync_only = True  # setup_hook loads the commands and nothing else
 
-    async def main() -> None:
+    async def main() -> list[discord.app_commands.AppCommand]:
         async with bot:
-            await bot.login(token)
-            await bot.setup_hook()
-            synced = await bot.tree.sync()
-            print(f"Synced {len(synced)} commands globally: "
-                  + ", ".join(f"/{c.name}" for c in synced))
+            await bot.login(token)  # runs setup_hook, once
+            if guild_id is None:
+                return await bot.tree.sync()
+            guild = discord.Object(id=guild_id)
+            bot.tree.copy_global_to(guild=guild)
+            return await bot.tree.sync(guild=guild)
 
-    asyncio.run(main())
-    bot.store.close()
+    try:
+        synced = asyncio.run(main())
+    except discord.LoginFailure:
+        raise ConfigError("Discord refused DISCORD_TOKEN: copy the bot token again from the "
+                          "Developer Portal (Bot → Reset Token).") from None
+    except discord.Forbidden:
+        where = f"server {guild_id}" if guild_id else "this application"
+        raise TalentbotError(
+            f"Discord refused to register commands for {where}: invite the bot with the "
+            "applications.commands scope (see the README's invite link)."
+        ) from None
+    except discord.HTTPException as exc:
+        raise TalentbotError(f"Discord refused the commands: {exc.status} {exc.text}") from None
+    finally:
+        bot.store.close()
+    scope = f"in server {guild_id}" if guild_id else "globally (visible within about an hour)"
+    print(f"Synced {len(synced)} commands {scope}: " + ", ".join(f"/{c.name}" for c in synced))
     return 0

@@ -110,6 +110,8 @@ def _parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("sync-commands", help="register the slash commands globally, then exit")
+    s.add_argument("--guild", type=int, metavar="ID",
+                   help="register them in this server only (shown at once)")
     s.set_defaults(func=cmd_sync)
 
     s = sub.add_parser("doctor", help="check settings, token, model, store, index, LLM")
@@ -316,7 +318,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_sync(args: argparse.Namespace) -> int:
     from bot.app import sync_commands
 
-    return sync_commands()
+    return sync_commands(args.guild)
 
 
 def _dotenv_has(key: str) -> bool:

@@ -11,6 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import access
 from bot.errors import user_message
 from bot.limits import Limiter
 from bot.render import NO_MENTIONS, plain
@@ -66,6 +67,7 @@ class TalentBotMixin:
     limiter: Limiter
 
     def _setup(self, engine: Engine, settings: BotSettings, store: BotStore) -> None:
+        self.sync_only = False  # `talentbot sync-commands`: commands only, no engine, no status
         self.engine = engine
         self.settings = settings
         self.store = store
@@ -81,14 +83,17 @@ class TalentBotMixin:
         from bot.views import FeedbackButton, SourcesButton
 
         bot: Any = self
+        for name in EXTENSIONS:
+            await bot.load_extension(name)
+        bot.tree.on_error = self.on_app_command_error
+        bot.tree.interaction_check = self.interaction_allowed
+        if self.sync_only:
+            return
         # Model and index load before the gateway connects, off the event loop.
         await asyncio.to_thread(self.engine.warm_up)
         bot.add_dynamic_items(FeedbackButton, SourcesButton)
         path = status_path(self.settings, self.engine.settings.data_dir)
         self._status_task = asyncio.create_task(keep_writing(self, path, self._status_stop))
-        for name in EXTENSIONS:
-            await bot.load_extension(name)
-        bot.tree.on_error = self.on_app_command_error
         for guild_id in sorted(self.settings.dev_guilds):
             guild = discord.Object(id=guild_id)
             bot.tree.copy_global_to(guild=guild)
@@ -120,11 +125,17 @@ class TalentBotMixin:
             await self._status_task  # writes "closed" last
         await super().close()  # type: ignore[misc]
 
+    async def interaction_allowed(self, interaction: discord.Interaction) -> bool:
+        """The command tree's check (commands and autocomplete): see bot.access."""
+        return await access.interaction_allowed(self.settings, interaction)
+
     async def on_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
         cause = getattr(error, "original", error)
-        await send_ephemeral(interaction, user_message(cause, f"/{interaction.command}"))
+        name = getattr(interaction.command, "qualified_name", None) or "unknown command"
+        # The log line carries the same error id as the message the user sees.
+        await send_ephemeral(interaction, user_message(cause, f"/{name}"))
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
         import sys

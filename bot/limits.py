@@ -1,4 +1,5 @@
-"""Per-user cooldowns and a global cap on questions in flight, with a bounded queue."""
+"""Per-user cooldowns and a global cap on work in flight, with a bounded queue: every
+command and every question goes through it (`limited()` for slash commands)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
+
+import discord
 
 from bot.errors import BusyError, CooldownError
 
@@ -82,3 +85,22 @@ class Limiter:
     @property
     def waiting(self) -> int:
         return self._waiting
+
+
+@asynccontextmanager
+async def limited(
+    limiter: Limiter, interaction: discord.Interaction, *, ephemeral: bool = False
+) -> AsyncIterator[None]:
+    """The one gate every slash command's work goes through: room in the queue, the user's
+    cooldown, then a place among `max_concurrent`. The defer is sent once the place in the
+    queue is taken (no await before it), so a refusal is always the first, ephemeral
+    response, never a public follow-up; a refused command costs no work and no cooldown."""
+    limiter.check_capacity()
+    limiter.check_cooldown(interaction.user.id)
+
+    async def defer() -> None:
+        if not interaction.response.is_done():
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+
+    async with limiter.slot(queued=defer):
+        yield

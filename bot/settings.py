@@ -32,6 +32,8 @@ class BotSettings(BaseSettings):
     user_cooldown_s: float = Field(5.0, ge=0, validation_alias="DISCORD_USER_COOLDOWN_S")
     max_concurrent: int = Field(4, ge=1, le=64, validation_alias="DISCORD_MAX_CONCURRENT")
     max_waiting: int = Field(32, ge=0, le=10_000, validation_alias="DISCORD_MAX_WAITING")
+    # Long outputs (/company, /person, /moves): at most this many messages, then paged.
+    max_messages: int = Field(3, ge=1, le=20, validation_alias="DISCORD_MAX_MESSAGES")
     shard_count: int | None = Field(None, ge=1, validation_alias="DISCORD_SHARD_COUNT")
     api_base: str | None = Field(None, validation_alias="DISCORD_API_BASE")
     gateway_url: str | None = Field(None, validation_alias="DISCORD_GATEWAY_URL")

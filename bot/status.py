@@ -47,6 +47,9 @@ def snapshot(bot: Any) -> dict[str, Any]:
         "connected": bot.is_ready() and not bot.is_closed()
         and all(s["connected"] for s in shards.values()),
         "shards": shards,
+        # Answers and votes the bot could not record (a full disk, a read-only data dir):
+        # the answers were sent all the same (bot.store).
+        "failed_writes": getattr(getattr(bot, "store", None), "failed_writes", 0),
     }
 
 

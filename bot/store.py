@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 import sqlite3
 import threading
@@ -17,6 +18,7 @@ from typing import Any
 
 from index.types import Answer, Citation
 
+log = logging.getLogger("talentbot.bot")
 SCHEMA_VERSION = 1
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -41,35 +43,77 @@ CREATE TABLE IF NOT EXISTS feedback (
 """
 
 
+def new_answer_id() -> str:
+    """The id an answer's buttons carry; made before the answer is sent, stored after."""
+    return secrets.token_hex(8)
+
+
 class BotStore:
+    """Answering never depends on it: a store that cannot be opened for writing (read-only
+    or missing data dir) runs in memory until restart, and a write that fails (a full disk)
+    is logged and counted in `failed_writes`, never raised to the user's question."""
+
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self.path = path
+        self.failed_writes = 0
+        self.in_memory = False
         self._lock = threading.Lock()
-        with self._lock:
-            self._db.executescript(_SCHEMA)
-            row = self._db.execute("SELECT value FROM meta WHERE key='salt'").fetchone()
-            if row is None:
-                self._db.execute(
+        try:
+            self._db = self._open(path)
+        except (sqlite3.Error, OSError) as exc:
+            log.warning("cannot write the bot store %s (%s): keeping answers and feedback in "
+                        "memory until restart", path, exc)
+            self.failed_writes += 1
+            self.in_memory = True
+            self._db = self._open(None)
+        row = self._db.execute("SELECT value FROM meta WHERE key='salt'").fetchone()
+        self._salt = str(row[0])
+
+    def _open(self, path: Path | None) -> sqlite3.Connection:
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path or ":memory:", check_same_thread=False, isolation_level=None)
+        try:
+            if path is not None:
+                db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(_SCHEMA)
+            if db.execute("SELECT value FROM meta WHERE key='salt'").fetchone() is None:
+                db.execute(
                     "INSERT INTO meta VALUES ('salt', ?), ('schema_version', ?)",
                     (secrets.token_hex(16), str(SCHEMA_VERSION)),
                 )
-                row = self._db.execute("SELECT value FROM meta WHERE key='salt'").fetchone()
-        self._salt = str(row[0])
+        except BaseException:
+            db.close()
+            raise
+        return db
 
     def close(self) -> None:
-        self._db.close()
-
-    def save_answer(self, answer: Answer, thread_id: int | None = None) -> str:
-        answer_id = secrets.token_hex(8)
-        payload = json.dumps(_answer_to_json(answer), ensure_ascii=False)
+        # Under the lock: an answer is recorded after it is sent, so a write may still be
+        # running in a worker thread when the bot stops (closing under it can crash SQLite).
         with self._lock:
-            self._db.execute(
-                "INSERT INTO answers VALUES (?, ?, ?, ?, ?)",
-                (answer_id, time.time(), thread_id, answer.question, payload),
-            )
-        return answer_id
+            self._db.close()
+
+    def _write(self, what: str, sql: str, values: tuple[Any, ...]) -> bool:
+        try:
+            with self._lock:
+                self._db.execute(sql, values)
+            return True
+        except sqlite3.Error as exc:  # full disk, read-only file, locked: answer anyway
+            self.failed_writes += 1
+            log.warning("could not record %s in %s (%s); %d failed writes so far",
+                        what, self.path, exc, self.failed_writes)
+            return False
+
+    def save_answer(
+        self, answer: Answer, thread_id: int | None = None, answer_id: str | None = None
+    ) -> bool:
+        """Record an answer already sent (for its buttons and its thread's follow-ups);
+        False when it could not be written."""
+        payload = json.dumps(_answer_to_json(answer), ensure_ascii=False)
+        return self._write(
+            "an answer", "INSERT INTO answers VALUES (?, ?, ?, ?, ?)",
+            (answer_id or new_answer_id(), time.time(), thread_id, answer.question, payload),
+        )
 
     def answer(self, answer_id: str) -> Answer | None:
         with self._lock:
@@ -86,22 +130,23 @@ class BotStore:
             ).fetchall()
         return [str(r[0]) for r in reversed(rows)]
 
-    def record_feedback(self, answer_id: str, user_id: int, helpful: bool) -> bool:
-        """Store (or change) one user's vote; False when the answer is unknown."""
+    def record_feedback(self, answer_id: str, user_id: int, helpful: bool) -> bool | None:
+        """Store (or change) one user's vote; False when the answer is unknown, None when
+        the vote could not be written."""
         answer = self.answer(answer_id)
         if answer is None:
             return False
         user_hash = hashlib.sha256(f"{self._salt}:{user_id}".encode()).hexdigest()
         cited = json.dumps(sorted({c.article_id for c in answer.citations}))
-        with self._lock:
-            self._db.execute(
-                "INSERT INTO feedback VALUES (?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (answer_id, user_hash) DO UPDATE SET helpful = excluded.helpful, "
-                "created = excluded.created",
-                (answer_id, user_hash, int(helpful), time.time(), answer.question,
-                 answer.text, cited),
-            )
-        return True
+        written = self._write(
+            "feedback",
+            "INSERT INTO feedback VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (answer_id, user_hash) DO UPDATE SET helpful = excluded.helpful, "
+            "created = excluded.created",
+            (answer_id, user_hash, int(helpful), time.time(), answer.question, answer.text,
+             cited),
+        )
+        return True if written else None
 
     def feedback_rows(self) -> list[dict[str, Any]]:
         with self._lock:

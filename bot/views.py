@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot import access
 from bot.errors import user_message
 from bot.render import NO_MENTIONS, sources_text
 
@@ -37,6 +38,9 @@ class FeedbackButton(
         self.vote = vote
         self.answer_id = answer_id
 
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return await access.interaction_allowed(_bot(interaction).settings, interaction)
+
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
@@ -49,7 +53,8 @@ class FeedbackButton(
             known = await asyncio.to_thread(
                 bot.store.record_feedback, self.answer_id, interaction.user.id, self.vote == "u"
             )
-            text = "Thanks for the feedback!" if known else "I no longer have that answer."
+            text = {True: "Thanks for the feedback!", False: "I no longer have that answer.",
+                    None: "Thanks! I couldn't save your vote just now."}[known]
         except Exception as exc:  # one error policy (bot.errors)
             text = user_message(exc, "feedback")
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
@@ -67,6 +72,9 @@ class SourcesButton(
             )
         )
         self.answer_id = answer_id
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return await access.interaction_allowed(_bot(interaction).settings, interaction)
 
     @classmethod
     async def from_custom_id(
@@ -101,7 +109,8 @@ def answer_view(answer_id: str, with_sources: bool) -> discord.ui.View:
 
 
 class PagerView(discord.ui.View):
-    """Previous / next for /sources (short-lived: it belongs to one ephemeral reply)."""
+    """Previous / next for /sources and long outputs (bot.paging); short-lived: it belongs
+    to one reply and stops after `timeout` seconds."""
 
     def __init__(self, render: Any, pages: int, timeout: float = 300) -> None:
         super().__init__(timeout=timeout)
@@ -109,6 +118,9 @@ class PagerView(discord.ui.View):
         self._pages = pages
         self.page = 0
         self._sync()
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return await access.interaction_allowed(_bot(interaction).settings, interaction)
 
     def _sync(self) -> None:
         self.previous.disabled = self.page <= 0
@@ -118,7 +130,7 @@ class PagerView(discord.ui.View):
         self._sync()
         page = self._render(self.page)
         await interaction.response.edit_message(
-            embeds=page.embeds, view=self, allowed_mentions=NO_MENTIONS
+            content=page.content, embeds=page.embeds, view=self, allowed_mentions=NO_MENTIONS
         )
 
     @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)

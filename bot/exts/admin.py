@@ -11,8 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import NotAllowedError
-from bot.render import NO_MENTIONS
+from bot.limits import limited
 
 if TYPE_CHECKING:
     from bot.client import TalentBot
@@ -29,11 +28,7 @@ class Admin(commands.Cog):
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
     async def reindex(self, interaction: discord.Interaction) -> None:
-        if not interaction.permissions.manage_guild:
-            raise NotAllowedError("Only server managers can re-index the corpus.")
-        await interaction.response.send_message(
-            "Re-indexing the corpus…", ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
+        # Managers only: the default permissions above, enforced by bot.access.
         loop = asyncio.get_running_loop()
         last = 0.0
 
@@ -49,7 +44,8 @@ class Admin(commands.Cog):
                     loop,
                 )
 
-        report = await asyncio.to_thread(self.bot.engine.ingest, None, progress=progress)
+        async with limited(self.bot.limiter, interaction, ephemeral=True):
+            report = await asyncio.to_thread(self.bot.engine.ingest, None, progress=progress)
         lines = [
             f"Done in {report.seconds:.1f} s: {report.articles_added} added, "
             f"{report.articles_updated} updated, {report.articles_removed} removed, "

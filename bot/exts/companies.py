@@ -12,7 +12,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.render import NO_MENTIONS, company_pages
+from bot.limits import limited
+from bot.paging import send_pages
+from bot.render import company_pages
 from index.text import fold
 
 if TYPE_CHECKING:
@@ -45,24 +47,15 @@ class Companies(commands.Cog):
     async def company(
         self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 100]
     ) -> None:
-        self.bot.limiter.check_capacity()
-        self.bot.limiter.check_cooldown(interaction.user.id)
-        await interaction.response.defer(thinking=True)
         with tempfile.TemporaryDirectory(prefix="talentbot-chart-") as tmp:
             chart = Path(tmp) / CHART_NAME
-            async with self.bot.limiter.slot():
+            async with limited(self.bot.limiter, interaction):
                 summary = await asyncio.to_thread(self.bot.engine.company, name, "en", chart)
-            pages = company_pages(summary)
-            files = []
+            image = None
             if summary.chart and chart.is_file():
-                pages[-1].embeds[-1].set_image(url=f"attachment://{CHART_NAME}")
-                files.append(discord.File(chart, filename=CHART_NAME))
-            for i, page in enumerate(pages):
-                last = i == len(pages) - 1
-                await interaction.followup.send(
-                    embeds=page.embeds, allowed_mentions=NO_MENTIONS,
-                    files=files if last else [],
-                )
+                image = discord.File(chart, filename=CHART_NAME)
+            await send_pages(interaction, company_pages(summary), self.bot.settings.max_messages,
+                             image=image)
 
     @company.autocomplete("name")
     async def company_names(

@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 import index
+from bot.limits import limited
 from bot.render import COLOUR, NO_MENTIONS, articles_page
 from bot.views import PagerView
 from index.ops import doctor
@@ -26,8 +27,8 @@ class Info(commands.Cog):
 
     @app_commands.command(name="sources", description="The articles I answer from")
     async def sources(self, interaction: discord.Interaction) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        articles = await asyncio.to_thread(self.bot.engine.articles)
+        async with limited(self.bot.limiter, interaction, ephemeral=True):
+            articles = await asyncio.to_thread(self.bot.engine.articles)
         pages = max(1, -(-len(articles) // PER_PAGE))
         view = PagerView(lambda page: articles_page(articles, page, PER_PAGE), pages)
         first = articles_page(articles, 0, PER_PAGE)
@@ -37,8 +38,11 @@ class Info(commands.Cog):
 
     @app_commands.command(name="about", description="What this bot is and what it knows")
     async def about(self, interaction: discord.Interaction) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        info = await asyncio.to_thread(self.bot.engine.info)
+        async with limited(self.bot.limiter, interaction, ephemeral=True):
+            info = await asyncio.to_thread(self.bot.engine.info)
+            checks = await asyncio.to_thread(
+                doctor, self.bot.engine, self.bot.settings.token is not None, True
+            )
         embed = discord.Embed(
             title="talentbot",
             description=(
@@ -52,9 +56,6 @@ class Info(commands.Cog):
         embed.add_field(name="Answers", value=info.answer_mode)
         embed.add_field(name="Embedding model", value=info.embed_model, inline=False)
         embed.add_field(name="Index updated", value=info.updated or "unknown", inline=False)
-        checks = await asyncio.to_thread(
-            doctor, self.bot.engine, self.bot.settings.token is not None, True
-        )
         health = "\n".join(f"{'✅' if c.ok else ('❌' if c.required else '⚠️')} {c.name}"
                            for c in checks)
         embed.add_field(name="Health", value=health[:1024], inline=False)

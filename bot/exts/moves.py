@@ -12,7 +12,9 @@ from discord.ext import commands
 
 from bot.errors import NotAllowedError
 from bot.exts.companies import choices
-from bot.render import NO_MENTIONS, moves_pages, person_pages
+from bot.limits import limited
+from bot.paging import send_pages
+from bot.render import moves_pages, person_pages
 from index.moves.query import MoveFilter
 
 if TYPE_CHECKING:
@@ -30,11 +32,9 @@ class Moves(commands.Cog):
     async def person(
         self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 100]
     ) -> None:
-        self.bot.limiter.check_cooldown(interaction.user.id)
-        await interaction.response.defer(thinking=True)
-        summary = await asyncio.to_thread(self.bot.engine.person, name)
-        for page in person_pages(summary):
-            await interaction.followup.send(embeds=page.embeds, allowed_mentions=NO_MENTIONS)
+        async with limited(self.bot.limiter, interaction):
+            summary = await asyncio.to_thread(self.bot.engine.person, name)
+        await send_pages(interaction, person_pages(summary), self.bot.settings.max_messages)
 
     @person.autocomplete("name")
     async def person_names(
@@ -56,23 +56,21 @@ class Moves(commands.Cog):
     ) -> None:
         if since and not _DATE.fullmatch(since):
             raise NotAllowedError("`since` takes a date like 2024, 2024-06 or 2024-06-01.")
-        self.bot.limiter.check_cooldown(interaction.user.id)
-        await interaction.response.defer(thinking=True)
         engine = self.bot.engine
-        f = MoveFilter(
-            from_org=engine.organisation(from_org) if from_org else None,
-            to_org=engine.organisation(to_org) if to_org else None,
-            since=since,
-        )
-        rows = await asyncio.to_thread(engine.moves, f)
+        async with limited(self.bot.limiter, interaction):
+            f = MoveFilter(
+                from_org=engine.organisation(from_org) if from_org else None,
+                to_org=engine.organisation(to_org) if to_org else None,
+                since=since,
+            )
+            rows = await asyncio.to_thread(engine.moves, f)
         title = "Moves" + "".join(
             part for part in (
                 f" from {f.from_org}" if f.from_org else "", f" to {f.to_org}" if f.to_org else "",
                 f" since {since}" if since else "",
             )
         )
-        for page in moves_pages(rows, title):
-            await interaction.followup.send(embeds=page.embeds, allowed_mentions=NO_MENTIONS)
+        await send_pages(interaction, moves_pages(rows, title), self.bot.settings.max_messages)
 
     @moves.autocomplete("from_org")
     @moves.autocomplete("to_org")

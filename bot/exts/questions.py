@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 from typing import TYPE_CHECKING, Any
@@ -11,8 +12,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import NotAllowedError, user_message
+from bot.access import refusal
+from bot.errors import user_message
+from bot.limits import limited
 from bot.render import NO_MENTIONS, answer_pages, plain
+from bot.store import new_answer_id
 from bot.views import answer_view
 from index.conversation import looks_like_question
 from index.safety import looks_like_injection
@@ -55,18 +59,15 @@ class Questions(commands.Cog):
         me = self.bot.user
         if me is None or message.author.bot or message.author.id == me.id:
             return False
+        if refusal(self.bot.settings, message.guild.id if message.guild else None):
+            return False  # the one access policy (bot.access); silence, not a reply
+        if message.guild is None or me in message.mentions:
+            return True
         channel = message.channel
-        if message.guild is None:
-            return self.bot.settings.allow_dms
-        allowed = self.bot.settings.allowed_guilds
-        if allowed and message.guild.id not in allowed:
-            return False
-        if me in message.mentions:
-            return True
-        if isinstance(channel, discord.Thread) and channel.owner_id == me.id:
-            return True
-        return channel.id in self.bot.settings.answer_channels and looks_like_question(
-            message.content
+        own_thread = isinstance(channel, discord.Thread) and channel.owner_id == me.id
+        # In its own threads as in its channels: questions, not "thanks, lol".
+        return (own_thread or channel.id in self.bot.settings.answer_channels) and (
+            looks_like_question(message.content)
         )
 
     async def answer(self, question: str, user_id: int, context: list[str]) -> Answer:
@@ -83,7 +84,7 @@ class Questions(commands.Cog):
         self, target: discord.abc.Messageable, answer: Answer, thread_id: int | None,
         reference: discord.Message | None = None,
     ) -> None:
-        answer_id = await asyncio.to_thread(self.bot.store.save_answer, answer, thread_id)
+        answer_id = new_answer_id()
         pages = answer_pages(answer)
         for i, page in enumerate(pages):
             extra: dict[str, Any] = {}
@@ -95,6 +96,12 @@ class Questions(commands.Cog):
             await target.send(
                 content=page.content, embeds=page.embeds, allowed_mentions=NO_MENTIONS, **extra
             )
+        await self.record(answer, thread_id, answer_id)
+
+    async def record(self, answer: Answer, thread_id: int | None, answer_id: str) -> None:
+        """After sending: a store that cannot write (full disk, read-only data dir) costs
+        the buttons and the thread's context, never the answer (logged and counted)."""
+        await asyncio.to_thread(self.bot.store.save_answer, answer, thread_id, answer_id)
 
     # -- events and commands -------------------------------------------------------------
     @commands.Cog.listener()
@@ -143,17 +150,13 @@ class Questions(commands.Cog):
     @app_commands.command(name="ask", description="Ask about AI talent moves")
     @app_commands.describe(question="Your question, in English or French")
     async def ask(
-        self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 4000]
+        self, interaction: discord.Interaction,
+        question: app_commands.Range[str, 1, 4000],  # the engine's limit: see setup()
     ) -> None:
-        self.refuse_unless_served(interaction)
         self.bot.engine.clean_question(question)  # refused before the defer: ephemeral
-        self.bot.limiter.check_capacity()
-        self.bot.limiter.check_cooldown(interaction.user.id)
-        # The place in the queue is taken before the defer (no await in between), so a
-        # refusal is always the first, ephemeral, response and never a public follow-up.
-        async with self.bot.limiter.slot(queued=lambda: interaction.response.defer(thinking=True)):
+        async with limited(self.bot.limiter, interaction):
             answer = await asyncio.to_thread(self.bot.engine.ask, question)
-        answer_id = await asyncio.to_thread(self.bot.store.save_answer, answer, None)
+        answer_id = new_answer_id()
         pages = answer_pages(answer)
         for i, page in enumerate(pages):
             last = i == len(pages) - 1
@@ -164,14 +167,17 @@ class Questions(commands.Cog):
                 )
             else:
                 await interaction.followup.send(embeds=page.embeds, allowed_mentions=NO_MENTIONS)
+        await self.record(answer, None, answer_id)
 
-    def refuse_unless_served(self, interaction: discord.Interaction) -> None:
-        settings = self.bot.settings
-        if interaction.guild_id is None and not settings.allow_dms:
-            raise NotAllowedError("I only answer in servers, not in direct messages.")
-        if settings.allowed_guilds and interaction.guild_id not in settings.allowed_guilds:
-            raise NotAllowedError("I'm not set up to answer in this server.")
+def declare_question_length(command: app_commands.Command[Any, Any, Any], limit: int) -> None:
+    """The option's max_length is the engine's own limit (TALENTBOT_MAX_QUESTION_CHARS), so
+    Discord refuses a longer question before it is sent. discord.py has no public setter;
+    the parameter is replaced, not changed, because it is shared with the class."""
+    params = command._params
+    params["question"] = dataclasses.replace(params["question"], max_value=limit)
 
 
 async def setup(bot: TalentBot) -> None:
-    await bot.add_cog(Questions(bot))
+    cog = Questions(bot)
+    declare_question_length(cog.ask, bot.engine.settings.max_question_chars)
+    await bot.add_cog(cog)

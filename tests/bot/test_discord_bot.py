@@ -292,3 +292,25 @@ async def test_llm_answers_through_the_bot_are_escaped_and_cited(
     assert "@everyone" not in text.replace("@\u200beveryone", "")
     assert "<@123456789012345678>" not in text
     assert all(pings_nobody(p) for p in discord_server.outgoing_payloads())
+
+
+async def test_in_its_own_threads_only_questions_or_mentions_are_answered(
+    discord_server: DiscordTestServer, start_bot: BotFactory
+) -> None:
+    async with start_bot():
+        await mention(discord_server, "Who joined Mistral AI from Meta?")
+        first = await discord_server.wait_for_message(timeout=15)
+        thread_id = int(first["channel_id"])
+        stranger = discord_server.add_user("stranger").id
+        await discord_server.user_message(channel_id=thread_id, content="thanks, lol")
+        await discord_server.user_message(channel_id=thread_id, author_id=stranger,
+                                          content="nice")
+        await discord_server.user_message(channel_id=thread_id,
+                                          content="And when was Lavril hired?")
+        follow = await discord_server.wait_for_message(timeout=15)
+        await discord_server.user_message(channel_id=thread_id, content="merci", mentions_bot=True)
+        mentioned = await discord_server.wait_for_message(timeout=15)
+        await asyncio.sleep(0.3)
+    assert "juin 2023" in embed_text(follow)
+    assert int(mentioned["channel_id"]) == thread_id  # a mention is always for the bot
+    assert len(discord_server.bot_messages) == 3  # the chatter got no reply

@@ -64,3 +64,15 @@ def test_invite_permissions_match_the_readme_and_are_least_privilege() -> None:
         "embed_links", "attach_files", "read_message_history",
     }
     assert not INVITE_PERMISSIONS.administrator and not INVITE_PERMISSIONS.mention_everyone
+
+
+def test_readme_invite_and_sync_steps_match_the_code() -> None:
+    """The invite asks for the scope sync-commands needs; the documented options exist."""
+    from bot.cli import _parser
+
+    readme = (ROOT / "README.md").read_text()
+    assert "scope=bot+applications.commands" in readme  # registering needs this scope
+    assert "`talentbot sync-commands --guild ID`" in readme
+    args = _parser().parse_args(["sync-commands", "--guild", "42"])
+    assert args.guild == 42 and args.func.__name__ == "cmd_sync"
+    assert _parser().parse_args(["sync-commands"]).guild is None

@@ -80,6 +80,9 @@ async def discord_server() -> AsyncIterator[DiscordTestServer]:
     with restored_discord_endpoints():
         async with DiscordTestServer(point_discord_py=False) as server:
             yield server
+            # Every request the test caused was judged by Discord's API description and
+            # documented limits; one that broke them fails the test.
+            server.assert_no_violations()
 
 
 @pytest.fixture

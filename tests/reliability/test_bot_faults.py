@@ -12,6 +12,7 @@ import contextlib
 import importlib.util
 import json
 import re
+import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -469,8 +470,13 @@ async def test_row8_oversized_question_refused_before_any_work(
         refusal = await reply_to(discord_server, asked)
         asked_2000 = await mention(discord_server, huge[:1970])  # a user without Nitro
         refusal_2000 = await reply_to(discord_server, asked_2000)
-        handle = await discord_server.slash_command("ask", {"question": huge})
-        await discord_server.wait_for_interaction_response(handle)
+        # /ask declares the engine's limit as the option's max_length: Discord (and the
+        # test server, like it) refuses a longer question before the bot sees it.
+        ask = next(c for c in discord_server.commands[discord_server.guild_id]
+                   if c["name"] == "ask")
+        max_length = ask["options"][0]["max_length"]
+        with pytest.raises(ValueError, match="length out of range"):
+            await discord_server.slash_command("ask", {"question": huge})
         refused_encoder = seed_engine.encoder.calls - encoded
         peak_waiting = bot.limiter.peak_waiting
         # The refusals cost no cooldown: the same user's next question is answered.
@@ -479,16 +485,13 @@ async def test_row8_oversized_question_refused_before_any_work(
     r.record("question_chars", len(huge))
     r.record("mention_reply", refusal["content"])
     r.record("mention_2000_reply", refusal_2000["content"])
-    r.record("slash_reply", refusal_text(handle))
-    r.record("slash_ephemeral", handle.ephemeral)
-    r.record("slash_deferred", handle.deferred)
+    r.record("slash_option_max_length", max_length)
     r.record("encoder_calls_for_refusals", refused_encoder)
     r.record("queue_entries_for_refusals", peak_waiting)
     r.record("next_question_answered", bool(follow.followups))
     assert "4,000 characters" in refusal["content"] and "under 1,000" in refusal["content"]
     assert "under 1,000" in refusal_2000["content"]
-    assert handle.ephemeral and not handle.deferred
-    assert "4,000 characters" in refusal_text(handle)
+    assert max_length == seed_engine.settings.max_question_chars == 1000
     assert refused_encoder == 0 and peak_waiting == 0
     assert follow.deferred and "Princeton" in embed_text(follow.followups[0])
 
@@ -747,3 +750,161 @@ async def test_row17_malformed_llm_output_falls_back(
     assert not any("evil.example" in s for s in strings(payloads))
     assert all(pings_nobody(p) for p in payloads)
     assert all(len(json.dumps(p)) < 20_000 for p in payloads)
+
+
+# -- row 7: every command behind the one limiter; long outputs capped ---------------------------
+
+FIRST_NAMES = ["Maëlle", "Corentin", "Ysaline", "Tancrède", "Aurèle", "Liselotte", "Gaspard"]
+LAST_NAMES = ["Ardent", "Quillon", "Vervelle", "Brumaire", "Lunel", "Fauvette"]
+
+
+@pytest.fixture(scope="module")
+def crowded_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """42 invented departures from Meta to Mistral AI: /company Mistral AI needs 2 messages."""
+    work = tmp_path_factory.mktemp("crowded")
+    settings = make_settings(work)
+    (settings.corpus_dir.parent / "organisations.yaml").write_text(
+        (ROOT / "corpus" / "organisations.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    n = 0
+    for first in FIRST_NAMES:
+        for last in LAST_NAMES:
+            n += 1
+            (settings.corpus_dir / f"depart-{n}.md").write_text(
+                f"---\ntitle: Départ {n} chez Meta\noutlet: Lumenfeld\n"
+                f"date: 2024-05-{n % 28 + 1:02d}\n---\n{first} {last} a quitté Meta pour "
+                "rejoindre Mistral AI en mai 2024, selon nos informations.\n", encoding="utf-8")
+    engine = Engine(settings)
+    engine.ingest()
+    return engine
+
+
+LIMITED_COMMANDS: dict[str, dict[str, Any]] = {
+    "ask": {"question": "Who left Meta?"},
+    "company": {"name": "Meta"},
+    "person": {"name": "Maëlle Ardent"},
+    "moves": {"from": "Meta"},
+    "sources": {},
+    "about": {},
+}
+
+
+async def test_row7_every_command_goes_through_the_limiter(
+    reliability: Any, discord_server: DiscordTestServer, start_bot: BotFactory,
+    crowded_engine: Engine,
+) -> None:
+    r = reliability(7, "every command behind one cooldown and concurrency cap")
+    server = discord_server
+    cooled: dict[str, str] = {}
+    busy: dict[str, str] = {}
+    async with start_bot(engine=crowded_engine, DISCORD_USER_COOLDOWN_S=60,
+                         DISCORD_MAX_CONCURRENT=1, DISCORD_MAX_WAITING=0) as bot:
+        for name, options in LIMITED_COMMANDS.items():
+            user = server.add_user(f"user-{name}").id  # a fresh cooldown per command
+            first = await server.slash_command(name, options, user_id=user)
+            await server.wait_for_interaction_response(first, timeout=20)
+            assert first.deferred, name
+            again = await server.slash_command(name, options, user_id=user)
+            await server.wait_for_interaction_response(again)
+            cooled[name] = refusal_text(again) if again.ephemeral and not again.deferred else ""
+        async with bot.limiter.slot():  # someone else's work holds the only place
+            for name, options in LIMITED_COMMANDS.items():
+                user = server.add_user(f"busy-{name}").id
+                handle = await server.slash_command(name, options, user_id=user)
+                await server.wait_for_interaction_response(handle)
+                busy[name] = refusal_text(handle) if handle.ephemeral else ""
+    r.record("commands", len(LIMITED_COMMANDS))
+    r.record("cooldown_refusals", sum("try again in" in t for t in cooled.values()))
+    r.record("busy_refusals", sum("busy" in t for t in busy.values()))
+    r.record("peak_running", bot.limiter.peak_running)
+    assert all("try again in" in t for t in cooled.values()), cooled
+    assert all("busy" in t for t in busy.values()), busy
+    assert bot.limiter.peak_running == 1
+
+
+@pytest.mark.parametrize("cap", [1, 3])
+async def test_row7_long_outputs_are_capped_and_paged(
+    reliability: Any, discord_server: DiscordTestServer, start_bot: BotFactory,
+    crowded_engine: Engine, cap: int,
+) -> None:
+    r = reliability(7, "long outputs: at most DISCORD_MAX_MESSAGES messages, then paged")
+    server = discord_server
+    async with start_bot(engine=crowded_engine, DISCORD_MAX_MESSAGES=cap):
+        handle = await server.slash_command("company", {"name": "Mistral AI"})
+        await server.wait_for_interaction_response(handle, timeout=20)
+        await asyncio.sleep(0.3)  # room for any further follow-up
+        sent = [m.message for m in handle.followups]
+        shown = [embed_text(m) for m in sent if m is not None]
+        if cap == 1:
+            first = sent[0]
+            assert first is not None
+            next_id = next(c["custom_id"] for row in first["components"]
+                           for c in row["components"] if c["label"] == "Next")
+            click = await server.click_button(first["id"], next_id)
+            await server.wait_for_interaction_response(click)
+            shown.append(embed_text(server.messages[int(first["id"])]))
+    sources = {line for text in shown for line in text.splitlines() if line.startswith("[")}
+    r.record(f"cap_{cap}_messages", len(sent))
+    r.record(f"cap_{cap}_source_fields_seen", len(sources))
+    assert len(sent) == min(cap, 2)
+    if cap == 1:
+        assert "Page 1 of 2 · 1 more" in shown[0] and "Page 2 of 2" in shown[-1]
+    assert any("talent-flows.png" in str(m) for m in sent)  # the chart came along
+    assert len(sources) >= 40  # every departure's source is reachable
+
+
+# -- row 11: answering never depends on being able to write ----------------------------------
+
+def fill_the_disk(db: sqlite3.Connection) -> None:
+    """What a full disk does to SQLite: the file may not grow by one more page
+    (max_page_count), and the free room left in its pages is used up."""
+    db.execute(f"PRAGMA max_page_count = {db.execute('PRAGMA page_count').fetchone()[0]}")
+    fillers = ("INSERT INTO meta VALUES (?, 'x')",
+               "INSERT INTO answers VALUES (?, 0, NULL, 'x', 'x')")
+    for sql in fillers:
+        with contextlib.suppress(sqlite3.OperationalError):
+            for i in range(100_000):
+                db.execute(sql, (f"filler-{i:06d}",))
+    with pytest.raises(sqlite3.OperationalError, match="full"):
+        db.execute(fillers[1], ("one-more",))
+
+
+async def test_row11_a_full_disk_or_unwritable_data_dir_still_answers(
+    reliability: Any, discord_server: DiscordTestServer, start_bot: BotFactory,
+    tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    r = reliability(11, "full disk or unwritable data dir: answers sent, failed writes counted")
+    server = discord_server
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("a file where the data dir should be")
+    async with start_bot(DISCORD_OPEN_THREADS=False,
+                         TALENTBOT_FEEDBACK_DB=blocked / "bot.sqlite3") as bot:
+        asked = await mention(server, QUESTION)
+        unwritable = await reply_to(server, asked)
+        unwritable_memory = bot.store.in_memory
+    async with start_bot(DISCORD_OPEN_THREADS=False) as bot:
+        fill_the_disk(bot.store._db)
+        before = bot.store.failed_writes
+        asked = await mention(server, QUESTION)
+        full = await reply_to(server, asked)
+        handle = await server.slash_command("ask", {"question": OTHER_QUESTION})
+        await server.wait_for_interaction_response(handle, timeout=15)
+        await server.wait_for(lambda: bot.store.failed_writes >= before + 2, 5, "2 failures",
+                              poll=0.05)
+        failed = bot.store.failed_writes - before
+        vote = next(c["custom_id"] for row in full["components"] for c in row["components"]
+                    if c["custom_id"].startswith("tb:fb:u:"))
+        click = await server.click_button(full["id"], vote)
+        await server.wait_for_interaction_response(click)
+    logged = [rec.getMessage() for rec in caplog.records if "could not record" in rec.getMessage()]
+    r.record("unwritable_dir_answered", "Princeton" in embed_text(unwritable))
+    r.record("unwritable_dir_store_in_memory", unwritable_memory)
+    r.record("full_disk_mention_answered", "Princeton" in embed_text(full))
+    r.record("full_disk_slash_answered", bool(handle.followups))
+    r.record("failed_writes_counted", failed)
+    r.record("failed_writes_logged", len(logged))
+    r.record("vote_reply", refusal_text(click))
+    assert "Princeton" in embed_text(unwritable) and unwritable_memory
+    assert "Princeton" in embed_text(full) and "Mayer" in embed_text(handle.followups[0])
+    assert failed == 2 and len(logged) >= 2
+    assert "Something went wrong" not in embed_text(full)
+    assert refusal_text(click) == "I no longer have that answer."  # never written

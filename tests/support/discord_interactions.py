@@ -256,8 +256,14 @@ class InteractionApi:
 
     def _webhook_handle(self, application_id: str, token: str) -> InteractionHandle:
         handle = self.server.interactions_by_token.get(token)
-        if (handle is None or _int(application_id) != self.server.application_id
-                or handle.callback_type is None):
+        if handle is None or _int(application_id) != self.server.application_id:
+            raise ApiError(404, 10015, "Unknown Webhook")
+        if self.server.loop_time() - handle.dispatched_at > self.server.interaction_token_lifetime:
+            raise ApiError(401, 50027, "Invalid Webhook Token")  # the token lives 15 minutes
+        if handle.callback_type is None:  # follow-ups only after the first response
+            if handle.late_callback_at is None:  # not just the echo of a missed deadline
+                self.server.violations.append(
+                    f"interaction {handle.id}: a follow-up or edit before the first response")
             raise ApiError(404, 10015, "Unknown Webhook")
         return handle
 

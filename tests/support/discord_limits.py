@@ -39,8 +39,10 @@ class ApiError(Exception):
         errors: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         raw_body: dict[str, Any] | None = None,
+        judged: bool = False,
     ) -> None:
         super().__init__(f"{status} {code} {message}")
+        self.judged = judged  # already recorded as a violation by the API-description judge
         self.status = status
         self.code = code
         self.message = message

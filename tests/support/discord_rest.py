@@ -65,6 +65,18 @@ _ROLE_MENTION = re.compile(r"<@&(\d+)>")
 _FILE_FIELD = re.compile(r"files\[(\d+)\]")
 Handler = Callable[..., Awaitable[Any]]
 _NO_AUTH_PREFIXES = ("/webhooks/", "/interactions/")
+# Error codes that mean the request itself broke a rule (bad body, a limit, an empty message,
+# a second response to one interaction): the test that caused them fails (see
+# DiscordTestServer.violation). State errors (unknown message, missing permission) do not.
+VIOLATION_CODES = frozenset({50035, 50006, 50109, 40005, 40060})
+_MESSAGE_ROUTES = frozenset({
+    "POST /channels/{channel_id}/messages",
+    "PATCH /channels/{channel_id}/messages/{message_id}",
+    "POST /webhooks/{application_id}/{token}",
+    "PATCH /webhooks/{application_id}/{token}/messages/{message_id}",
+})
+_MESSAGE_KINDS = ("message_create", "message_edit", "interaction_callback", "webhook_create",
+                  "webhook_edit")
 
 
 @dataclass
@@ -172,6 +184,7 @@ class RestApi:
         )
         server.requests.append(rec)
         route = f"{rec.method} {path}"
+        injected: ApiError | None = None
         try:
             await _read_body(request, rec)
             match = self._match(rec.method, path)
@@ -183,6 +196,7 @@ class RestApi:
             if match is None:
                 server.unknown_requests.append(rec)
                 raise ApiError(404, 0, "404: Not Found")
+            self._judge(rec)
             template, handler, params = match
             needs_auth = not template.startswith(_NO_AUTH_PREFIXES)
             if needs_auth and request.headers.get("Authorization") != f"Bot {server.token}":
@@ -191,6 +205,12 @@ class RestApi:
             reply = result if isinstance(result, Reply) else Reply(200, result)
         except ApiError as exc:
             reply = Reply(exc.status, exc.body(), exc.headers)
+            if injected is None and not exc.judged and exc.code in VIOLATION_CODES:
+                server.violation(rec, f"{exc.status} {exc.code} {exc.message}: "
+                                 f"{json.dumps(exc.errors or {})[:600]}")
+        if (reply.status < 300 and rec.kind in _MESSAGE_KINDS and rec.message_payload is not None
+                and "allowed_mentions" not in rec.message_payload):
+            server.violation(rec, "a message sent without allowed_mentions")
         rec.status, rec.response = reply.status, reply.body
         server.status_counts[reply.status] += 1
         if reply.status == 429 and reply.headers.get("X-RateLimit-Scope") == "shared":
@@ -205,6 +225,30 @@ class RestApi:
         headers["Content-Type"] = "application/json"  # exactly: discord.py compares verbatim
         return web.Response(status=reply.status, body=json.dumps(reply.body).encode(),
                             headers=headers)
+
+    def _judge(self, rec: RecordedRequest) -> None:
+        """Discord's published API description decides: unknown route 404, bad body 400."""
+        judge = self.server.judge
+        if judge is None:
+            return
+        has_body = rec.json is not None or bool(rec.files)
+        problems = judge.problems(rec.method, rec.path, rec.query, rec.json, has_body)
+        if not problems:
+            return
+        for problem in problems:
+            self.server.violation(rec, problem.text)
+        if judge.operation(rec.method, rec.path) is None:
+            raise ApiError(404, 0, "404: Not Found", judged=True)
+        errs = FormErrors()
+        for problem in problems:
+            errs.add(problem.path, "SCHEMA_INVALID", problem.text)
+        # Discord reports every broken rule at once: the documented limits too.
+        body = rec.json if isinstance(rec.json, dict) else {}
+        if (rec.route or "").endswith("/callback") and isinstance(body.get("data"), dict):
+            validate_message(body["data"], errs, ("data",))
+        elif rec.route in _MESSAGE_ROUTES:
+            validate_message(body, errs)
+        raise ApiError(400, 50035, "Invalid Form Body", errs.errors, judged=True)
 
     def _match(self, method: str, path: str) -> tuple[str, Handler, dict[str, str]] | None:
         for route_method, template, pattern, handler in self.routes:

@@ -41,6 +41,7 @@ from .discord_gateway import (
 )
 from .discord_interactions import InteractionApi, InteractionHandle, ResponseRecord
 from .discord_limits import LOADING, ApiError
+from .discord_openapi import OpenApiJudge, load_judge
 from .discord_rest import RecordedRequest, RestApi, UploadedFile, public
 from .discord_world import (
     DEFAULT_BOT_PERMISSIONS,
@@ -158,12 +159,19 @@ class DiscordTestServer:
         bot_permissions: int = DEFAULT_BOT_PERMISSIONS,
         point_discord_py: bool = True,
         host: str = "127.0.0.1",
+        judge: bool = True,
+        interaction_token_lifetime: float = 15 * 60,
     ) -> None:
         self.token = token
         self.host = host
         self.port = 0
         self.shard_count = shard_count  # what GET /gateway/bot recommends
         self.interaction_deadline = interaction_deadline
+        self.interaction_token_lifetime = interaction_token_lifetime  # Discord's 15 minutes
+        # Discord's published API description judges every request (None: not on this
+        # machine; the documented limits in discord_limits still apply).
+        self.judge: OpenApiJudge | None = load_judge() if judge else None
+        self.violations: list[str] = []  # requests that broke a rule: the test must fail
         self.attachment_size_limit = 10 * 1024 * 1024
         self.session_start_remaining = 1000
         self._point = point_discord_py
@@ -462,6 +470,20 @@ class DiscordTestServer:
         return None
 
     # records ----------------------------------------------------------------------------------
+
+    def violation(self, rec: RecordedRequest, problem: str) -> None:
+        self.violations.append(f"{rec.method} {rec.path}: {problem}")
+
+    def take_violations(self) -> list[str]:
+        """The violations so far, forgotten (for tests that provoke them on purpose)."""
+        found, self.violations = self.violations, []
+        return found
+
+    def assert_no_violations(self) -> None:
+        """Fail when any request broke Discord's API description or documented limits."""
+        found = self.take_violations()
+        assert not found, "requests Discord would reject or that break a house rule:\n" + \
+            "\n".join(found[:20])
 
     def outgoing_requests(self) -> list[RecordedRequest]:
         return [r for r in self.requests
