@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
+from index.links import MAILTO, live_links
 from index.llm.prompt import RULES
 from index.types import Citation
 
@@ -44,9 +45,6 @@ CITATION = re.compile(r"\[\s*(\d+(?:\s*[-–]\s*\d+)?(?:\s*[,;]\s*\d+(?:\s*[-–
 _RANGE = re.compile(r"(\d+)(?:\s*[-–]\s*(\d+))?")
 _MAX_RANGE = 50
 
-_SCHEME_URL = re.compile(r"(?i)\b[a-z][a-z0-9+.\-]{1,20}://[^\s<>\"'`]*")
-_WWW = re.compile(r"(?i)(?<![\w.])www\.[^\s<>\"'`]+")
-_MAILTO = re.compile(r"(?i)\bmailto:[^\s<>\"'`]+")
 # Only targets Discord could follow: "[1](Le Monde)" is text, "[1](evil.example/x)" is not.
 _MARKDOWN_LINK = re.compile(
     r"\[[^\]\n]*\]\(\s*<?((?:[a-z][\w+.\-]*:|www\.|/)[^)\s>]*|[\w\-]+(?:\.[\w\-]+)+/[^)\s>]*)"
@@ -124,8 +122,8 @@ def links(text: str) -> list[str]:
     for m in _AUTOLINK.finditer(text):
         if not _DISCORD_TOKEN.match(m.group(1)):
             found.append(m.group(1))
-    for pattern in (_SCHEME_URL, _WWW, _MAILTO):
-        found.extend(m.group(0) for m in pattern.finditer(text))
+    found.extend(live_links(text))  # scheme:// wherever it starts, and www.
+    found.extend(m.group(0) for m in MAILTO.finditer(text))
     return found
 
 
