@@ -29,6 +29,7 @@ from index.errors import ConfigError
 from index.llm import check
 from index.llm.prompt import build_messages
 from index.llm.settings import LLMSettings
+from index.llm.transport import capped_transport, too_large
 from index.types import Answer, Citation, Language
 
 if TYPE_CHECKING:
@@ -144,6 +145,9 @@ class OpenAIBackend:
             base_url=settings.base_url,
             max_retries=0,
             timeout=_timeouts(settings.timeout_s),
+            http_client=openai.DefaultHttpxClient(
+                transport=capped_transport(settings.max_reply_bytes)
+            ),
         )
         # mypy sees only the pydantic fields, not OpenAI.__init__'s client arguments.
         self._llm = OpenAILike(  # type: ignore[call-arg]
@@ -168,6 +172,8 @@ class OpenAIBackend:
 
     def _failure(self, exc: Exception) -> CallFailed:
         openai = self._openai
+        if too_large(exc):
+            return CallFailed("reply_too_large")
         if isinstance(exc, openai.APIStatusError):
             return _status_failure(exc.status_code, exc.response.headers)
         if isinstance(exc, openai.APITimeoutError):
@@ -233,6 +239,7 @@ class OllamaBackend:
             timeout=_timeouts(settings.timeout_s),
             headers=headers,
             event_hooks={"request": [self._request_timeout], "response": [_raise_for_status]},
+            transport=capped_transport(settings.max_reply_bytes),
         )
         self._llm = Ollama(
             model=settings.model or "",
@@ -247,6 +254,8 @@ class OllamaBackend:
         )
 
     def _failure(self, exc: Exception) -> CallFailed:
+        if too_large(exc):
+            return CallFailed("reply_too_large")
         if isinstance(exc, _HTTPStatusError):
             return _status_failure(exc.status, exc.headers)
         if isinstance(exc, self._ollama.ResponseError):

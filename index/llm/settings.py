@@ -42,6 +42,11 @@ class LLMSettings(BaseSettings):
     max_answer_chars: int = Field(
         3_000, ge=100, le=6_000, validation_alias="LLM_MAX_ANSWER_CHARS"
     )
+    # Bytes read from the backend per reply (index/llm/transport.py): a streamed answer of
+    # LLM_MAX_TOKENS tokens is a few hundred kB; past this the extractive answer is given.
+    max_reply_bytes: int = Field(
+        2_000_000, ge=10_000, le=100_000_000, validation_alias="LLM_MAX_REPLY_BYTES"
+    )
     max_tokens: int = Field(800, ge=16, le=8_192, validation_alias="LLM_MAX_TOKENS")
     temperature: float = Field(0.1, ge=0, le=2, validation_alias="LLM_TEMPERATURE")
     # Sent as Ollama's num_ctx; fixed so llama-index never asks /api/show on each answer.
