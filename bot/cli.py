@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from index import redact
 from index.errors import TalentbotError
 
 if TYPE_CHECKING:
@@ -34,10 +35,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=os.environ.get("TALENTBOT_LOG_LEVEL", "WARNING").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    redact.install()  # no configured secret in any log line (index/redact.py)
     try:
         return int(args.func(args) or 0)
     except TalentbotError as exc:
-        print(f"talentbot: {exc}", file=sys.stderr)
+        print(f"talentbot: {redact.redact(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130

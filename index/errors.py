@@ -25,6 +25,10 @@ class StoreUnavailableError(TalentbotError):
     """The Chroma server cannot be reached, or refused the request."""
 
 
+class StoreAuthError(StoreUnavailableError):
+    """The Chroma server (or a proxy before it) refused our credentials: 401 or 403."""
+
+
 class IndexBusyError(TalentbotError):
     """Another process holds the writer lock."""
 

@@ -30,6 +30,7 @@ from index.llm import check
 from index.llm.prompt import build_messages
 from index.llm.settings import LLMSettings
 from index.llm.transport import capped_transport, too_large
+from index.redact import redact  # a base URL can carry credentials (user:pass@)
 from index.types import Answer, Citation, Language
 
 if TYPE_CHECKING:
@@ -719,7 +720,7 @@ def build_answerer(settings: LLMSettings) -> LLMAnswerer | None:
     url = (settings.base_url or "").rstrip("/")
     if settings.provider == "openai" and not url.endswith("/v1"):
         log.warning("LLM_BASE_URL %s has no /v1: OpenAI-compatible servers usually need it",
-                    _redacted(url))
+                    redact(url))
     if settings.provider == "ollama" and url.endswith("/v1"):
         log.warning("LLM_BASE_URL ends with /v1: that is Ollama's OpenAI API; use "
                     "LLM_PROVIDER=openai with it, or drop /v1 for LLM_PROVIDER=ollama")
@@ -735,8 +736,3 @@ def build_answerer(settings: LLMSettings) -> LLMAnswerer | None:
         ) from None
     log.info("LLM answers on: %s model %s", settings.provider, settings.model)
     return answerer
-
-
-def _redacted(url: str) -> str:
-    # A base URL can carry credentials (https://user:pass@host/v1): never log them.
-    return re.sub(r"//[^/@]*@", "//***@", url)

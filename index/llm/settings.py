@@ -11,6 +11,7 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from index import redact
 from index.errors import ConfigError
 from index.settings import describe_validation_error
 
@@ -84,6 +85,8 @@ class LLMSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _complete(self) -> Self:
+        redact.register(self.api_key)  # masked in every log line and message
+        redact.register_url(self.base_url)
         if self.provider == "none":
             return self
         missing = [
