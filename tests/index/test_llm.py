@@ -500,6 +500,23 @@ def test_concurrent_answers_from_worker_threads(
     assert (stats["calls"], stats["llm_answers"], stats["requests"]) == (24, 24, 24)
 
 
+# -- the reply byte cap (index/llm/transport.py) -------------------------------------------
+@pytest.mark.parametrize("provider", ["openai", "ollama"])
+def test_declared_or_compressed_oversized_replies_are_refused_unread(
+    server: LLMTestServer, make_answerer: Any, provider: str
+) -> None:
+    answerer = make_answerer(provider, LLM_MAX_REPLY_BYTES=50_000)
+    server.script(Reply(body="x" * 200_000))  # Content-Length: 200000
+    assert ask(answerer) is FALLBACK
+    # Compressed bodies could expand past any cap once decoded: refused whatever their size.
+    server.script(Reply(body="{}", headers={"Content-Encoding": "gzip"}))
+    assert ask(answerer) is FALLBACK
+    assert answerer.stats()["errors"] == {"reply_too_large": 2}
+    assert all(r.headers.get("accept-encoding") == "identity" for r in server.chat_requests)
+    server.script(reply("AMI Labs lève 500 millions [3]."))  # a normal reply still passes
+    assert ask(answerer).mode == "llm"
+
+
 # -- check.py on its own --------------------------------------------------------------------
 def test_check_rules() -> None:
     numbered = [_source(i, "q", "t") for i in (1, 2)]
