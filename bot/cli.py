@@ -284,7 +284,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
             context = previous[-1:] if is_follow_up(question) else []
             answer = engine.ask(question, context)
         except TalentbotError as exc:
-            print(f"talentbot: {exc}")
+            print(f"talentbot: {redact.redact(str(exc))}")
             continue
         previous.append(question)
         print(render_answer(answer))
