@@ -19,8 +19,8 @@ accepted only if it cannot do harm whatever it says.
 
 What the grounding rule cannot catch: a false claim made only of the sources' own names
 and numbers ("Lumenfeld left Quillwork" when the source says the reverse), negations,
-invented common-noun claims ("the move was illegal"), and a single capitalised word
-opening a sentence (excused, since it is mostly an ordinary word: "Previously", "Selon").
+invented common-noun claims ("the move was illegal"), and a word opening a sentence when it
+is a usual opener or an adverb ("Previously", "Selon", "Notably"), which is excused.
 
 Text copied from a source (a "CANARY-42" the source told the model to say) passes when the
 rest does: it is the source's own words, cited, and shown as escaped plain text.
