@@ -17,8 +17,10 @@ from index.engine import Engine
 from index.llm import LLMSettings, build_answerer
 from index.safety import looks_like_injection
 
-# What Discord would link: a scheme glued to "://", whatever precedes it.
-LIVE = re.compile(r"(?i)[a-z][a-z0-9+.\-]*://[^\s<>()\[\]\"'`|*~\\]+")
+# What Discord would link: a scheme glued to "://", whatever precedes it; and, stricter
+# than Discord (which needs the scheme), a bare "www." host.
+LIVE = re.compile(r"(?i)[a-z][a-z0-9+.\-]*://[^\s<>()\[\]\"'`|*~\\]+"
+                  r"|(?<![\w.\-])www\.[^\s<>()\[\]\"'`|*~\\]+")
 META_URL = "https://news.example/2024/ardent-lumenfeld"
 ARTICLE = f"""---
 title: "Maëlle Ardent quitte Quillwork AI pour Lumenfeld"
@@ -30,7 +32,7 @@ language: "fr"
 Maëlle Ardent a quitté Quillwork AI pour rejoindre Lumenfeld en juin 2024 \
 (xhttps://evil.example/x, _https://evil.example/u, 1https://evil.example/d).
 Chez Lumenfeld, Maëlle Ardent dirigera la recherche sur les agents, voir \
-Xhttps://evil.example/phish.
+Xhttps://evil.example/phish et www.evil.example/w.
 """
 
 
