@@ -39,7 +39,7 @@ _pattern: re.Pattern[str] | None = None
 _installed = False
 
 _SHAPES = [
-    # scheme://user:password@host  ->  scheme://***@host
+    # scheme://user:password@host  ->  scheme://***@host  # pragma: allowlist secret
     (re.compile(r"(?i)([a-z][a-z0-9+.\-]*://)[^/\s@]+@"), r"\1" + MASK + "@"),
     # Authorization: Bearer xyz, "x-chroma-token": "xyz", api_key=xyz
     (re.compile(
@@ -69,7 +69,7 @@ def register(*values: Any) -> None:
 
 
 def register_url(url: str | None) -> None:
-    """Remember the credentials a URL carries (`https://user:password@host/`)."""
+    """Remember the credentials a URL carries (user name and password before the host)."""
     if not url or "@" not in url:
         return
     try:

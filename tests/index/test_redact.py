@@ -18,11 +18,13 @@ CANARY = "redact-canary-7d1e0"  # pragma: allowlist secret
 def test_registered_secrets_and_credential_shapes_are_masked() -> None:
     EngineSettings(CHROMA_AUTH_TOKEN=CANARY, _env_file=None)  # type: ignore[call-arg]
     LLMSettings(LLM_PROVIDER="openai", LLM_MODEL="m", _env_file=None,  # type: ignore[call-arg]
-                LLM_BASE_URL="https://svc:pw-9q8w7e@llm.example/v1")
+                LLM_BASE_URL="https://svc:pw-9q8w7e@llm.example/v1")  # pragma: allowlist secret
     for text in (
         f"error: {CANARY}", f"Authorization: Bearer {CANARY}x",
-        '{"x-chroma-token": "anything-secret-1"}', "GET https://svc:pw-9q8w7e@llm.example/v1",
-        "GET https://other:guess-me-2@host.example/", "api_key=sk-abcdef123456",
+        '{"x-chroma-token": "anything-secret-1"}',
+        "GET https://svc:pw-9q8w7e@llm.example/v1",  # pragma: allowlist secret
+        "GET https://other:guess-me-2@host.example/",  # pragma: allowlist secret
+        "api_key=sk-abcdef123456",  # pragma: allowlist secret
         "bearer eyJhbGciOiJIUzI1NiJ9.payload", "pw-9q8w7e alone",
     ):
         clean = redact.redact(text)
