@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from index import redact
 from index.errors import TalentbotError
 
 if TYPE_CHECKING:
@@ -43,10 +44,11 @@ def _main(argv: Sequence[str]) -> int:
         level=os.environ.get("TALENTBOT_LOG_LEVEL", "WARNING").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    redact.install()  # no configured secret in any log line (index/redact.py)
     try:
         return int(args.func(args) or 0)
     except TalentbotError as exc:
-        print(f"talentbot: {exc}", file=sys.stderr)
+        print(f"talentbot: {redact.redact(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
@@ -293,7 +295,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
             context = previous[-1:] if is_follow_up(question) else []
             answer = engine.ask(question, context)
         except TalentbotError as exc:
-            print(f"talentbot: {exc}")
+            print(f"talentbot: {redact.redact(str(exc))}")
             continue
         previous.append(question)
         print(render_answer(answer))

@@ -11,6 +11,7 @@ import logging
 import secrets
 
 from index.errors import TalentbotError
+from index.redact import redact
 
 log = logging.getLogger("talentbot.bot")
 
@@ -39,7 +40,7 @@ def user_message(error: BaseException, where: str) -> str:
     """What to tell the user about `error`; logs unexpected errors with an id."""
     if isinstance(error, TalentbotError):
         log.info("%s: %s", where, error)
-        return str(error)
+        return redact(str(error))  # a server's error text can echo a credential
     error_id = secrets.token_hex(4)
     log.error("error %s in %s", error_id, where, exc_info=error)
     return f"Something went wrong on my side (error {error_id}). Please try again later."

@@ -18,6 +18,7 @@ from urllib.parse import quote as urlquote
 
 import discord
 
+from index.links import defang
 from index.types import Answer, ArticleInfo, Citation, CompanySummary, Move, PersonSummary
 
 CONTENT_LIMIT = 2_000
@@ -36,14 +37,13 @@ ABSTAIN_COLOUR = discord.Colour(0x99AAB5)
 _BIDI = dict.fromkeys(
     map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
 )
-_URL_SCHEME = re.compile(r"(?i)\b(https?|ftp|discord|steam)(:)(//)")
 _MENTION = re.compile(r"@(everyone|here)|<(@[!&]?|#)(\d+)>")
 
 
 def safe(text: str) -> str:
     """User or article text made inert: no mention, markdown, link or direction override."""
     text = text.translate(_BIDI)
-    text = _URL_SCHEME.sub("\\1\u200b\\2\\3", text)
+    text = defang(text)  # every scheme://, wherever it starts (index/links.py)
     text = discord.utils.escape_markdown(text)
     text = discord.utils.escape_mentions(text)
     # escape_mentions only knows 17-20 digit ids; any <@...> must stay inert.

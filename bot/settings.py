@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from index import redact
 from index.errors import ConfigError
 from index.settings import describe_validation_error
 
@@ -52,6 +53,11 @@ class BotSettings(BaseSettings):
             except ValueError:
                 raise ValueError("must be a comma-separated list of numeric ids") from None
         return value
+
+    @model_validator(mode="after")
+    def _register_secrets(self) -> BotSettings:
+        redact.register(self.token)  # masked in every log line and message (index/redact.py)
+        return self
 
     def require_token(self) -> str:
         if self.token is None or not self.token.get_secret_value().strip():

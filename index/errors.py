@@ -29,6 +29,10 @@ class StoreDamagedError(TalentbotError):
     """The vector store's files are damaged; the message says how to restore or rebuild."""
 
 
+class StoreAuthError(StoreUnavailableError):
+    """The Chroma server (or a proxy before it) refused our credentials: 401 or 403."""
+
+
 class IndexBusyError(TalentbotError):
     """Another process holds the writer lock."""
 

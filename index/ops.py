@@ -13,6 +13,7 @@ from typing import Any
 
 from index.errors import TalentbotError
 from index.lock import writer_lock
+from index.redact import redact
 from index.settings import EngineSettings
 
 BACKUP_FORMAT = "talentbot-backup-1"
@@ -31,12 +32,13 @@ class Check:
 
 
 def _run(name: str, fn: Callable[[], str], required: bool = True) -> Check:
+    # Details can quote a server's error text, which can echo a credential: masked.
     try:
-        return Check(name, True, fn(), required)
+        return Check(name, True, redact(fn()), required)
     except TalentbotError as exc:
-        return Check(name, False, str(exc), required)
+        return Check(name, False, redact(str(exc)), required)
     except Exception as exc:  # a check reports, it never crashes the report
-        return Check(name, False, f"{type(exc).__name__}: {str(exc)[:200]}", required)
+        return Check(name, False, f"{type(exc).__name__}: {redact(str(exc))[:200]}", required)
 
 
 def doctor(engine: Any, token_present: bool | None, quick: bool = False) -> list[Check]:

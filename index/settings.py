@@ -9,9 +9,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from index import redact
 from index.errors import ConfigError
 
 
@@ -40,6 +41,11 @@ class EngineSettings(BaseSettings):
     chroma_port: int = Field(8000, ge=1, le=65535, validation_alias="CHROMA_PORT")
     chroma_ssl: bool = Field(False, validation_alias="CHROMA_SSL")
     chroma_auth_token: SecretStr | None = Field(None, validation_alias="CHROMA_AUTH_TOKEN")
+
+    @model_validator(mode="after")
+    def _register_secrets(self) -> EngineSettings:
+        redact.register(self.chroma_auth_token)  # masked in every log line and message
+        return self
 
     @property
     def chroma_dir(self) -> Path:

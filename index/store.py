@@ -31,10 +31,12 @@ from typing import Any
 from index.errors import (
     IndexMismatchError,
     IndexMissingError,
+    StoreAuthError,
     StoreDamagedError,
     StoreUnavailableError,
 )
 from index.memory import release_free_memory
+from index.redact import redact
 from index.settings import EngineSettings
 
 log = logging.getLogger(__name__)
@@ -90,6 +92,8 @@ def open_client(settings: EngineSettings) -> Any:
                     ssl=settings.chroma_ssl, headers=headers, settings=chroma_settings,
                 )
             except ValueError:  # chromadb's "Could not connect to a Chroma server"
+                # chromadb says that for a refused login too: ask the server what it was.
+                _diagnose(settings, headers)
                 raise StoreUnavailableError(
                     _unreachable(_where(settings), "no connection")
                 ) from None
@@ -108,24 +112,37 @@ def open_client(settings: EngineSettings) -> Any:
 @contextmanager
 def store_errors(where: str) -> Iterator[None]:
     """A Chroma server's connection and auth failures, and a damaged store, as messages a
-    user can act on."""
+    user can act on.
+
+    A server's or proxy's error text is never passed on as is: it can echo the request's
+    headers (CHROMA_AUTH_TOKEN); what is kept is masked by index/redact.py."""
     import httpx
-    from chromadb.errors import AuthorizationError, ChromaAuthError, InternalError
+    from chromadb.errors import AuthorizationError, ChromaAuthError, ChromaError, InternalError
 
     try:
         yield
-    except httpx.HTTPError as exc:  # refused, reset, timed out, a proxy's 502 ...
+    except httpx.HTTPStatusError as exc:
+        raise _status_error(where, exc.response.status_code) from None
+    except httpx.HTTPError as exc:  # refused, reset, timed out ...
         raise StoreUnavailableError(
-            _unreachable(where, f"{type(exc).__name__}: {exc}")
+            _unreachable(where, f"{type(exc).__name__}: {redact(str(exc))[:200]}")
         ) from None
-    except (ChromaAuthError, AuthorizationError) as exc:
-        raise StoreUnavailableError(
-            f"{where} refused the request ({exc}); check CHROMA_AUTH_TOKEN."
-        ) from None
+    except (ChromaAuthError, AuthorizationError):
+        raise _status_error(where, 403) from None
     except InternalError as exc:
         if not _DAMAGE.search(str(exc)):
             raise
-        raise damaged_store(where, str(exc)) from None
+        raise damaged_store(where, redact(str(exc))) from None
+    except ChromaError:
+        raise  # chromadb's own errors (no such collection ...): the caller's business
+    except Exception as exc:
+        # chromadb raises a bare Exception(response body) for a non-JSON error reply
+        # (a proxy's page, a server that echoes headers).
+        if type(exc) is not Exception:
+            raise
+        raise StoreUnavailableError(
+            f"{where} answered with an error: {redact(str(exc))[:200]}"
+        ) from None
     except BaseException as exc:
         if not is_rust_panic(exc):
             raise
@@ -261,6 +278,37 @@ def drop_collection(settings: EngineSettings) -> None:
                 settings.chroma_dir, problem)
     _forget_system(settings)
     shutil.rmtree(settings.chroma_dir, ignore_errors=True)
+
+
+def _status_error(where: str, status: int) -> StoreUnavailableError:
+    if status in (401, 403):
+        return StoreAuthError(
+            f"{where} refused our credentials (HTTP {status}): check CHROMA_AUTH_TOKEN."
+        )
+    return StoreUnavailableError(f"{where} answered HTTP {status}; check the server's logs.")
+
+
+def _diagnose(settings: EngineSettings, headers: dict[str, str]) -> None:
+    """Raise the precise error when the server answers but refuses us (401/403) or fails;
+    return when it cannot be reached at all."""
+    import httpx
+
+    scheme = "https" if settings.chroma_ssl else "http"
+    url = f"{scheme}://{settings.chroma_host}:{settings.chroma_port}/api/v2/heartbeat"
+    try:
+        response = httpx.get(url, headers=headers, timeout=5.0)
+    except httpx.HTTPError:
+        return
+    if response.status_code >= 400:
+        raise _status_error(_where(settings), response.status_code)
+    # The heartbeat answers without auth on a token-protected server: try an authed route.
+    try:
+        response = httpx.get(url.replace("/heartbeat", "/auth/identity"), headers=headers,
+                             timeout=5.0)
+    except httpx.HTTPError:
+        return
+    if response.status_code in (401, 403):
+        raise _status_error(_where(settings), response.status_code)
 
 
 def _unreachable(where: str, detail: str) -> str:

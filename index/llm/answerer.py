@@ -29,6 +29,8 @@ from index.errors import ConfigError
 from index.llm import check
 from index.llm.prompt import build_messages
 from index.llm.settings import LLMSettings
+from index.llm.transport import capped_transport, too_large
+from index.redact import redact  # a base URL can carry credentials (user:pass@)
 from index.types import Answer, Citation, Language
 
 if TYPE_CHECKING:
@@ -144,6 +146,9 @@ class OpenAIBackend:
             base_url=settings.base_url,
             max_retries=0,
             timeout=_timeouts(settings.timeout_s),
+            http_client=openai.DefaultHttpxClient(
+                transport=capped_transport(settings.max_reply_bytes)
+            ),
         )
         # mypy sees only the pydantic fields, not OpenAI.__init__'s client arguments.
         self._llm = OpenAILike(  # type: ignore[call-arg]
@@ -168,6 +173,8 @@ class OpenAIBackend:
 
     def _failure(self, exc: Exception) -> CallFailed:
         openai = self._openai
+        if too_large(exc):
+            return CallFailed("reply_too_large")
         if isinstance(exc, openai.APIStatusError):
             return _status_failure(exc.status_code, exc.response.headers)
         if isinstance(exc, openai.APITimeoutError):
@@ -233,6 +240,7 @@ class OllamaBackend:
             timeout=_timeouts(settings.timeout_s),
             headers=headers,
             event_hooks={"request": [self._request_timeout], "response": [_raise_for_status]},
+            transport=capped_transport(settings.max_reply_bytes),
         )
         self._llm = Ollama(
             model=settings.model or "",
@@ -247,6 +255,8 @@ class OllamaBackend:
         )
 
     def _failure(self, exc: Exception) -> CallFailed:
+        if too_large(exc):
+            return CallFailed("reply_too_large")
         if isinstance(exc, _HTTPStatusError):
             return _status_failure(exc.status, exc.headers)
         if isinstance(exc, self._ollama.ResponseError):
@@ -710,7 +720,7 @@ def build_answerer(settings: LLMSettings) -> LLMAnswerer | None:
     url = (settings.base_url or "").rstrip("/")
     if settings.provider == "openai" and not url.endswith("/v1"):
         log.warning("LLM_BASE_URL %s has no /v1: OpenAI-compatible servers usually need it",
-                    _redacted(url))
+                    redact(url))
     if settings.provider == "ollama" and url.endswith("/v1"):
         log.warning("LLM_BASE_URL ends with /v1: that is Ollama's OpenAI API; use "
                     "LLM_PROVIDER=openai with it, or drop /v1 for LLM_PROVIDER=ollama")
@@ -726,8 +736,3 @@ def build_answerer(settings: LLMSettings) -> LLMAnswerer | None:
         ) from None
     log.info("LLM answers on: %s model %s", settings.provider, settings.model)
     return answerer
-
-
-def _redacted(url: str) -> str:
-    # A base URL can carry credentials (https://user:pass@host/v1): never log them.
-    return re.sub(r"//[^/@]*@", "//***@", url)

@@ -11,6 +11,7 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from index import redact
 from index.errors import ConfigError
 from index.settings import describe_validation_error
 
@@ -41,6 +42,11 @@ class LLMSettings(BaseSettings):
     )
     max_answer_chars: int = Field(
         3_000, ge=100, le=6_000, validation_alias="LLM_MAX_ANSWER_CHARS"
+    )
+    # Bytes read from the backend per reply (index/llm/transport.py): a streamed answer of
+    # LLM_MAX_TOKENS tokens is a few hundred kB; past this the extractive answer is given.
+    max_reply_bytes: int = Field(
+        2_000_000, ge=10_000, le=100_000_000, validation_alias="LLM_MAX_REPLY_BYTES"
     )
     max_tokens: int = Field(800, ge=16, le=8_192, validation_alias="LLM_MAX_TOKENS")
     temperature: float = Field(0.1, ge=0, le=2, validation_alias="LLM_TEMPERATURE")
@@ -79,6 +85,8 @@ class LLMSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _complete(self) -> Self:
+        redact.register(self.api_key)  # masked in every log line and message
+        redact.register_url(self.base_url)
         if self.provider == "none":
             return self
         missing = [

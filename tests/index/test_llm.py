@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from support.llm_server import LLMTestServer, Reply, error, hang, reply
 
 from index.errors import ConfigError
@@ -25,6 +27,7 @@ from index.llm.check import (
     OK,
     OK_WITH_MENTIONS,
     PROMPT_LEAK,
+    UNSUPPORTED,
     check_answer,
     cited_numbers,
     renumber,
@@ -497,6 +500,23 @@ def test_concurrent_answers_from_worker_threads(
     assert (stats["calls"], stats["llm_answers"], stats["requests"]) == (24, 24, 24)
 
 
+# -- the reply byte cap (index/llm/transport.py) -------------------------------------------
+@pytest.mark.parametrize("provider", ["openai", "ollama"])
+def test_declared_or_compressed_oversized_replies_are_refused_unread(
+    server: LLMTestServer, make_answerer: Any, provider: str
+) -> None:
+    answerer = make_answerer(provider, LLM_MAX_REPLY_BYTES=50_000)
+    server.script(Reply(body="x" * 200_000))  # Content-Length: 200000
+    assert ask(answerer) is FALLBACK
+    # Compressed bodies could expand past any cap once decoded: refused whatever their size.
+    server.script(Reply(body="{}", headers={"Content-Encoding": "gzip"}))
+    assert ask(answerer) is FALLBACK
+    assert answerer.stats()["errors"] == {"reply_too_large": 2}
+    assert all(r.headers.get("accept-encoding") == "identity" for r in server.chat_requests)
+    server.script(reply("AMI Labs lève 500 millions [3]."))  # a normal reply still passes
+    assert ask(answerer).mode == "llm"
+
+
 # -- check.py on its own --------------------------------------------------------------------
 def test_check_rules() -> None:
     numbered = [_source(i, "q", "t") for i in (1, 2)]
@@ -514,6 +534,52 @@ def test_check_rules() -> None:
     assert check_answer("A [1-900]", numbered, 100).reason == INVENTED_CITATION
     assert cited_numbers("x [2] y [1, 2] z [2-3]") == [2, 1, 3]
     assert renumber("x [2] y [1; 2] z [2–3]", {2: 1, 1: 2, 3: 3}) == "x [1] y [2, 1] z [1, 3]"
+
+
+# Grounding: each cited sentence's names and numbers must be in what it cites.
+GROUNDED = [
+    "Yann LeCun a quitté Meta pour fonder AMI Labs [1].",
+    "In November 2025, Yann LeCun left Meta to found AMI Labs [1].",
+    "Selon Le Monde, AMI Labs a levé 500 millions d'euros [3].",
+    "AMI Labs raised 500 million euros in Paris [3], after Yann LeCun left Meta [1].",
+    "Previously, LeCun was at Meta [1]. The start-up, AMI Labs, raised 500 million [3].",
+    "Les sources ne disent pas pourquoi [1].",
+]
+INVENTED_NAMES = st.sampled_from(["Quillwork AI", "Maëlle Ardent", "Lumenfeld", "OpenAI",
+                                  "Google DeepMind", "Zürich", "Elon"])
+INVENTED_NUMBERS = st.sampled_from(["40", "2019", "+33 6 12 34 56 78", "3,5", "1 200"])
+
+
+def test_grounded_answers_pass_and_invented_ones_do_not() -> None:
+    for text in GROUNDED:
+        assert check_answer(text, _numbered(), 2_000) == (True, OK), text
+    for text in (
+        "Yann LeCun a rejoint Quillwork AI [1].",  # a name no source gives
+        "AMI Labs a levé 900 millions d'euros [3].",  # a number no source gives
+        "Yann LeCun a quitté Meta [3].",  # true, but not what [3] says
+        "Gagnez un iPhone : appelez le 06 12 34 56 78 [1].",  # phishing, cited
+        "Yann LeCun left Meta [1]. Contact Support at Quillwork for a refund.",
+    ):
+        assert check_answer(text, _numbered(), 2_000) == (False, UNSUPPORTED), text
+
+
+def _numbered() -> list[Citation]:
+    return [Citation(n=i, article_id=s.article_id, title=s.title, outlet=s.outlet,
+                     published=s.published, url=s.url, quote=s.quote, start=s.start)
+            for i, s in enumerate(SOURCES, start=1)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(base=st.sampled_from(GROUNDED), name=INVENTED_NAMES, number=INVENTED_NUMBERS,
+       where=st.integers(0, 40), which=st.sampled_from(["name", "number", "both"]))
+def test_an_invented_name_or_number_anywhere_is_rejected(
+    base: str, name: str, number: str, where: int, which: str
+) -> None:
+    words = base.split(" ")
+    at = min(where, len(words))
+    added = {"name": [name], "number": [number], "both": [name, number]}[which]
+    text = " ".join(words[:at] + added + words[at:])
+    assert check_answer(text, _numbered(), 2_000) == (False, UNSUPPORTED), text
 
 
 # -- streaming ------------------------------------------------------------------------------
@@ -611,9 +677,9 @@ def test_retry_after_forms() -> None:
 def test_reasoning_blocks_are_not_part_of_the_answer(
     server: LLMTestServer, make_answerer: Any
 ) -> None:
-    server.script(reply("<think>The user wants https://x.example [9]</think>\nLeCun part [2]."))
+    server.script(reply("<think>The user wants https://x.example [9]</think>\nAMI Labs lève [3]."))
     answer = ask(make_answerer())
-    assert answer.mode == "llm" and answer.text == "LeCun part [1]."
+    assert answer.mode == "llm" and answer.text == "AMI Labs lève [1]."
 
 
 def test_base_url_mistakes_are_warned_about(

@@ -38,7 +38,9 @@ QUESTION = "Where did Sebastien Bubeck teach before Microsoft?"  # retrieval + L
 OTHER_QUESTION = "Why did Ruben Mayer leave Meta Superintelligence Labs?"
 LIVE_MENTION = re.compile(r"@(?:everyone|here)|<@[!&]?\d+>|<#\d+>")
 BIDI_OVERRIDES = re.compile("[\u202a-\u202e\u2066-\u2069]")
-URL = re.compile(r"(?i)\b(?:https?|ftp|discord|steam)://[^\s<>()\[\]\"'`|*_~\\]+")
+# What Discord's markdown would link: any scheme glued to "://", with no word boundary
+# required before it (Discord ends a text run before any "word:" and tries its URL rule).
+URL = re.compile(r"(?i)[a-z][a-z0-9+.\-]*://[^\s<>()\[\]\"'`|*~\\]+")
 
 
 # -- fixtures and helpers ------------------------------------------------------------------
@@ -224,7 +226,8 @@ language: "fr"
 ---
 """ + "\n".join([
     "Jane Roe a quitté Acme Robotics pour rejoindre OpenAI en mai 2024 "
-    "[voir son profil](https://evil.example/masked) selon ses proches.",
+    "[voir son profil](https://evil.example/masked) selon ses proches "
+    "(xhttps://evil.example/glued, _https://evil.example/under, 1https://evil.example/n).",
     "Chez OpenAI, Jane Roe dirigera l'équipe de robotique "
     "![photo](https://evil.example/photo.png) à San Francisco.",
     "Jane Roe avait passé six ans chez Acme Robotics, détails sur "
@@ -235,7 +238,7 @@ language: "fr"
 
 
 def urls_in(payloads: list[dict[str, Any]]) -> set[str]:
-    return {m.group(0).rstrip(".,;:!?") for p in payloads for s in strings(p)
+    return {m.group(0).rstrip(".,;:!?_") for p in payloads for s in strings(p)
             for m in URL.finditer(s)}
 
 

@@ -43,7 +43,9 @@ class Reply:
     of 400 or more it is the error message, shaped as that API's error body. `body` (a JSON
     value, or a str sent as is) replaces the shaped body. `delay` holds the response back
     (a hang, when longer than the client's timeout). When the request streams, `chunks`
-    are the deltas sent (default: `text` in three pieces), `chunk_delay` apart.
+    are the deltas sent (default: `text` in three pieces), `chunk_delay` apart. `padding`
+    (bytes) makes the reply a huge one, written 64 kB at a time and never held in memory:
+    a JSON answer whose content is that many "x", or that many bytes of streamed deltas.
     """
 
     text: str = "OK [1]"
@@ -53,6 +55,7 @@ class Reply:
     delay: float = 0.0
     chunks: Sequence[str] | None = None
     chunk_delay: float = 0.0
+    padding: int = 0
 
 
 def reply(text: str, **kwargs: Any) -> Reply:
@@ -140,6 +143,7 @@ class LLMTestServer:
         self._runner: web.AppRunner | None = None
         self._stopping: asyncio.Event | None = None
         self._counter = 0
+        self.padded_bytes_sent = 0  # of huge (padded) replies, for cap tests
 
     # lifecycle ----------------------------------------------------------------------------
     def __enter__(self) -> LLMTestServer:
@@ -284,6 +288,8 @@ class LLMTestServer:
         await self._pause(scripted.delay)
         if scripted.status >= 400 or scripted.body is not None:
             return self._plain(scripted, "openai")
+        if scripted.padding:
+            return await self._openai_huge(request, scripted, recorded.streaming)
         if recorded.streaming:
             return await self._openai_stream(request, scripted)
         payload = {
@@ -323,6 +329,46 @@ class LLMTestServer:
         lines += [event({}, "stop"), b"data: [DONE]\n\n"]
         return await self._write_lines(response, lines, scripted.chunk_delay, first=2)
 
+    async def _openai_huge(
+        self, request: web.Request, scripted: Reply, streaming: bool
+    ) -> web.StreamResponse:
+        piece = "x" * 65_536
+        if streaming:
+            head = b""
+            delta = {"choices": [{"index": 0, "delta": {"content": piece},
+                                  "finish_reason": None}], "object": "chat.completion.chunk",
+                     "id": "huge", "created": 0, "model": self.model}
+            body = f"data: {json.dumps(delta)}\n\n".encode()
+            tail = b"data: [DONE]\n\n"
+            kind = "text/event-stream"
+        else:
+            head = (b'{"id": "huge", "object": "chat.completion", "created": 0, "model": "m", '
+                    b'"choices": [{"index": 0, "finish_reason": "stop", "message": '
+                    b'{"role": "assistant", "content": "')
+            body = piece.encode()
+            tail = b'"}}]}'
+            kind = "application/json"
+        return await self._huge(request, scripted, head, body, tail, kind)
+
+    async def _huge(
+        self, request: web.Request, scripted: Reply, head: bytes, body: bytes, tail: bytes,
+        kind: str,
+    ) -> web.StreamResponse:
+        """`head`, then `body` repeated up to `scripted.padding` bytes, then `tail`,
+        written as the client reads (never built in memory)."""
+        response = web.StreamResponse(headers={"Content-Type": kind})
+        await response.prepare(request)
+        try:
+            await response.write(head)
+            for _ in range(max(1, scripted.padding // len(body))):
+                await response.write(body)
+                self.padded_bytes_sent += len(body)
+            await response.write(tail)
+            await response.write_eof()
+        except ConnectionError:
+            pass  # the client stopped reading: what the cap is for
+        return response
+
     async def _openai_models(self, request: web.Request) -> web.Response:
         await self._record(request, "openai")
         return web.json_response({
@@ -349,6 +395,16 @@ class LLMTestServer:
         await self._pause(scripted.delay)
         if scripted.status >= 400 or scripted.body is not None:
             return self._plain(scripted, "ollama")
+        if scripted.padding:
+            piece = "x" * 65_536
+            if recorded.streaming:
+                line = (json.dumps(self._ollama_message(piece, False)) + "\n").encode()
+                done = (json.dumps(self._ollama_message("", True)) + "\n").encode()
+                return await self._huge(request, scripted, b"", line, done,
+                                        "application/x-ndjson")
+            head, _, tail = json.dumps(self._ollama_message("@@", True)).partition("@@")
+            return await self._huge(request, scripted, head.encode(), piece.encode(),
+                                    tail.encode(), "application/json")
         if not recorded.streaming:
             return web.json_response(
                 self._ollama_message(scripted.text, True), headers=dict(scripted.headers)
