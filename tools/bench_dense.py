@@ -109,6 +109,16 @@ def run_set(model: str, name: str, weights: list[float], work: Path) -> dict[str
         "chars_per_s": round(chars / report.seconds),
         "pieces_per_s": round(report.word_pieces / report.seconds),
     }
+    # The model's own cost, fair under other load: CPU seconds (all threads) to embed the
+    # stored chunk texts again, per character (tokenizers differ, so pieces do not compare).
+    texts = [c.text for c in store.iter_chunks(with_text=True)]
+    fresh = load_encoder(model)
+    fresh.embed(["warm up"])
+    cpu = time.process_time()
+    fresh.embed(texts)
+    cpu = time.process_time() - cpu
+    out["encoder_chars_per_cpu_s"] = round(sum(map(len, texts)) / cpu)
+    out["encoder_chunks_per_cpu_s"] = round(len(texts) / cpu, 1)
     encode_ms = []
     for question, _ in questions:
         started = time.perf_counter()
@@ -193,6 +203,7 @@ def main() -> None:
             )
             print(f"{model:20} {name:8} n={row['questions']:2} chunks={row['chunks']:3} "
                   f"ingest {row['chars_per_s']} chars/s {row['pieces_per_s']} pieces/s "
+                  f"encoder {row['encoder_chars_per_cpu_s']} chars/cpu-s "
                   f"q {row['query_encode_ms_p50']} ms | hit@1/hit@3 {hits}", flush=True)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, ensure_ascii=False))
