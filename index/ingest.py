@@ -130,7 +130,7 @@ def _identity(settings: EngineSettings) -> Any:
     from index.encoder import load_query_encoder
 
     # A bundled encoder reads its metadata only: the model loads when something is embedded.
-    return load_query_encoder(settings.embed_model, settings.embed_threads)
+    return load_query_encoder(settings.embed_model, settings.embed_threads, settings.model_cache)
 
 
 def _embedding(settings: EngineSettings, identity: Any) -> Any:

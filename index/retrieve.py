@@ -5,11 +5,10 @@ spread over the candidates) and mixed with a keyword weight of KEYWORD_WEIGHT, s
 still match exactly through BM25 while the multilingual dense side carries French
 questions to English articles, the reverse, and paraphrases. The weight was chosen by
 tools/bench_dense.py (hit@1 / hit@3 over the seeds, realistic articles and a cross-lingual
-set; table in the README): with the multilingual USE, 0.6 keeps every realistic question's
-article in the first three, where 0.7 (tuned for the English MiniLM) lost cross-lingual
-ones and 0.3-0.4 lost a realistic one; reciprocal-rank fusion tied on hit@3 but put fewer
-right articles first. Where BM25 finds nothing (no shared words), the dense side alone
-decides.
+set; table in the README): with the multilingual USE, weights 0.4-0.7 tie within one
+question over the three sets, 0.6 puts the most realistic questions' articles first,
+0.3 and below lose realistic ones, and reciprocal-rank fusion put fewer right articles
+first. Where BM25 finds nothing (no shared words), the dense side alone decides.
 """
 
 from __future__ import annotations

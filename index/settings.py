@@ -47,6 +47,11 @@ class EngineSettings(BaseSettings):
         return self.data_dir / "chroma"
 
     @property
+    def model_cache(self) -> Path:
+        """Derived model data (USE's parsed tokenizer) that makes starts faster."""
+        return self.data_dir / "model-cache"
+
+    @property
     def lock_path(self) -> Path:
         return self.data_dir / "write.lock"
 

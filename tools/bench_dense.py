@@ -43,6 +43,8 @@ SETS: dict[str, tuple[Path | None, Path]] = {
     "xling": (ROOT / "tests/data/crosslingual/articles",
               ROOT / "tests/data/crosslingual/questions.yaml"),
 }
+# Not a who-moved question: those are answered from the move records without the encoder.
+SERVING_QUESTION = "What do the articles say about the salaries offered to researchers?"
 RRF_K = 60
 CANDIDATES = 30
 
@@ -157,22 +159,31 @@ def serving(data_dir: Path, model: str | None) -> dict[str, Any]:
     if model:
         env["TALENTBOT_EMBED_MODEL"] = model
     exe = str(Path(sys.executable).with_name("talentbot"))
-    walls, rss = [], []
+    walls: list[float] = []
+    rss: list[float] = []
+    cpus: list[float] = []
     for _ in range(3):
         code = (
             "import resource, subprocess, sys, time; t = time.perf_counter(); "
             "subprocess.run(sys.argv[1:], check=True, capture_output=True); "
-            "print(time.perf_counter() - t, "
-            "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+            "r = resource.getrusage(resource.RUSAGE_CHILDREN); "
+            "print(time.perf_counter() - t, r.ru_maxrss, r.ru_utime + r.ru_stime)"
         )
-        line = subprocess.run(  # noqa: S603 - this interpreter and the talentbot beside it
-            [sys.executable, "-c", code, exe, "ask", "Who left Meta for Mistral AI?"],
+        lines = subprocess.run(  # noqa: S603 - this interpreter and the talentbot beside it
+            [sys.executable, "-c", code, exe, "ask", "--json", SERVING_QUESTION],
             env=env, check=True, capture_output=True, text=True,
         ).stdout.split()
-        walls.append(float(line[0]))
-        rss.append(int(line[1]) / 1024)
+        walls.append(float(lines[0]))
+        rss.append(int(lines[1]) / 1024)
+        cpus.append(float(lines[2]))
+    mode = subprocess.run(  # noqa: S603 - the talentbot beside this interpreter
+        [exe, "ask", "--json", SERVING_QUESTION], env=env, check=True, capture_output=True,
+        text=True,
+    ).stdout
     return {"cold_start_s_p50": round(statistics.median(walls), 2),
-            "ask_peak_rss_mib": round(max(rss), 1)}
+            "cold_start_cpu_s_p50": round(statistics.median(cpus), 2),
+            "ask_peak_rss_mib": round(max(rss), 1),
+            "answer_mode": json.loads(mode)["mode"]}
 
 
 def main() -> None:

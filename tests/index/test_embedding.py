@@ -207,3 +207,19 @@ def test_other_models_say_what_to_install() -> None:
         pytest.skip("the Hugging Face backend is installed")
     with pytest.raises(ConfigError, match="pip install llama-index-embeddings-huggingface"):
         load_embedding("BAAI/bge-small-en-v1.5")
+
+
+def test_use_parsed_tokenizer_cache_gives_the_same_vectors(tmp_path: Path) -> None:
+    texts = ["Maëlle Ardent a rejoint Quillwork AI.", "Who left  Lumenfeld?", "",
+             "naïve café — l’équipe « IA »"]
+    plain = UseEncoder().embed(texts)
+    first = UseEncoder(cache_dir=tmp_path)
+    np.testing.assert_array_equal(first.embed(texts), plain)
+    (cache,) = tmp_path.iterdir()  # written on the first load, named by the model id
+    assert cache.name.startswith(USE_MODEL) and cache.stat().st_size > 1_000_000
+    again = UseEncoder(cache_dir=tmp_path)  # reads the cache instead of parsing the model
+    np.testing.assert_array_equal(again.embed(texts), plain)
+    assert [again.tokenizer(t) for t in texts] == [first.tokenizer(t) for t in texts]
+    cache.write_bytes(b"not a cache")  # a damaged cache is parsed afresh and rewritten
+    np.testing.assert_array_equal(UseEncoder(cache_dir=tmp_path).embed(texts), plain)
+    assert cache.stat().st_size > 1_000_000
