@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -287,7 +288,7 @@ def _use_tokenizer(cache: Path | None) -> Any:
         state["_scores"] = state["_scores"].tobytes()
         try:
             cache.parent.mkdir(parents=True, exist_ok=True)
-            partial = cache.with_name(f".{cache.name}.{threading.get_ident()}")
+            partial = cache.with_name(f".{cache.name}.{os.getpid()}.{threading.get_ident()}")
             partial.write_bytes(marshal.dumps((state, vars(tokenizer._normalizer))))
             partial.replace(cache)  # readers see a whole file or none
         except OSError:

