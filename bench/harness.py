@@ -742,7 +742,9 @@ def _instrument_ingest(clock: PhaseClock, tap: EmbedTap) -> list[str]:
         (store.ChunkStore, "open", "chroma_open"),
         (store.ChunkStore, "bump_version", "chroma_open"),
         (encoder.OnnxEncoder, "_load", "model_load"),
+        (encoder.UseEncoder, "_load", "model_load"),
         (encoder.WordPieceTokenizer, "__call__", "count_word_pieces"),
+        (encoder.SentencePieceCounter, "__call__", "count_word_pieces"),
     ]
     for owner, attr, name in plan:
         if not clock.wrap(owner, attr, name):
@@ -750,8 +752,9 @@ def _instrument_ingest(clock: PhaseClock, tap: EmbedTap) -> list[str]:
     # Newer steps, timed when the ingest has them.
     for attr, name in OPTIONAL_INGEST_PHASES:
         clock.wrap(ingest, attr, name)
-    if not clock.wrap(encoder.OnnxEncoder, "embed", "embed", before=tap):
-        missing.append("OnnxEncoder.embed")
+    for owner in (encoder.OnnxEncoder, encoder.UseEncoder):
+        if not clock.wrap(owner, "embed", "embed", before=tap):
+            missing.append(f"{owner.__name__}.embed")
     if not clock.wrap_generator(store.ChunkStore, "iter_chunks", "chroma_read"):
         missing.append("ChunkStore.iter_chunks")
     return missing
@@ -856,7 +859,7 @@ def worker_reingest(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def worker_raw(args: dict[str, Any]) -> dict[str, Any]:
-    from index.encoder import OnnxEncoder
+    from index.encoder import load_encoder
     from index.settings import EngineSettings
 
     texts: list[str] = json.loads(Path(args["texts"]).read_text())
@@ -865,8 +868,8 @@ def worker_raw(args: dict[str, Any]) -> dict[str, Any]:
     if limit and total > limit:
         step = total / limit
         texts = [texts[int(i * step)] for i in range(limit)]
-    threads = EngineSettings(_env_file=None).embed_threads  # type: ignore[call-arg]
-    encoder = OnnxEncoder(threads=threads)
+    settings = EngineSettings(_env_file=None)  # type: ignore[call-arg]
+    encoder = load_encoder(settings.embed_model, settings.embed_threads)
     encoder.embed(["warm up"])
     before = encoder.tokens_embedded
     started = time.perf_counter()

@@ -1,6 +1,6 @@
-"""The bundled encoder behind llama-index's `BaseEmbedding`, for the ingestion pipeline.
+"""The bundled encoders behind llama-index's `BaseEmbedding`, for the ingestion pipeline.
 
-The model itself runs in `index.encoder` (onnxruntime and tokenizers only), which the
+The models themselves run in `index.encoder` (numpy, onnxruntime, tokenizers), which the
 question path uses directly; this module adds llama-index, which costs about 1.5 s to
 import, so only ingestion pays for it.
 """
@@ -15,10 +15,15 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.bridge.pydantic import Field, PrivateAttr
 
 from index.encoder import (
+    BUNDLED_MODELS,
     DEFAULT_MODEL,
+    MINILM_MODEL,
     MODEL_DIR,
+    Encoder,
     OnnxEncoder,
+    PieceCounter,
     WordPieceTokenizer,
+    load_encoder,
     verify_model_files,
 )
 from index.errors import ConfigError
@@ -26,6 +31,7 @@ from index.errors import ConfigError
 __all__ = [
     "MODEL_DIR",
     "EmbeddingAdapter",
+    "EncoderEmbedding",
     "OnnxEmbedding",
     "WordPieceTokenizer",
     "load_embedding",
@@ -33,10 +39,12 @@ __all__ = [
 ]
 
 
-class OnnxEmbedding(BaseEmbedding):
-    """all-MiniLM-L6-v2 through onnxruntime; loads on first use, so building one is cheap.
+class EncoderEmbedding(BaseEmbedding):
+    """A bundled encoder (`model_name`, the default one unless named); loads on first use,
+    so building one is cheap.
 
-    Construct with keywords: `OnnxEmbedding(model_dir=..., batch_size=..., threads=...)`.
+    Construct with keywords: `EncoderEmbedding(model_name=..., threads=...)`; `model_dir` and
+    `batch_size` apply to the ONNX MiniLM only.
     """
 
     model_dir: Path = Field(default=MODEL_DIR, description="Directory with model.onnx etc.")
@@ -48,21 +56,32 @@ class OnnxEmbedding(BaseEmbedding):
     embed_batch_size: int = Field(default=256, gt=0)
     model_name: str = Field(default=DEFAULT_MODEL)
 
-    _encoder: OnnxEncoder | None = PrivateAttr(default=None)
+    _encoder: Encoder | None = PrivateAttr(default=None)
 
     @classmethod
     def class_name(cls) -> str:
-        return "OnnxEmbedding"
+        return "EncoderEmbedding"
 
     @property
-    def encoder(self) -> OnnxEncoder:
+    def encoder(self) -> Encoder:
         if self._encoder is None:
-            self._encoder = OnnxEncoder(self.model_dir, self.batch_size, self.threads)
+            if self.model_name == MINILM_MODEL:
+                self._encoder = OnnxEncoder(self.model_dir, self.batch_size, self.threads)
+            else:
+                self._encoder = load_encoder(self.model_name, self.threads)
         return self._encoder
+
+    @classmethod
+    def around(cls, encoder: Encoder, threads: int | None = None) -> EncoderEmbedding:
+        """The pipeline's view of an encoder already made (it keeps its counters)."""
+        # A model id is "name/variant"; the name is the one load_encoder knows.
+        embedding = cls(model_name=encoder.model_id.split("/")[0], threads=threads)
+        embedding._encoder = encoder
+        return embedding
 
     @property
     def _session(self) -> Any:  # for tests: None until the first embedding
-        return None if self._encoder is None else self._encoder._session
+        return None if self._encoder is None else getattr(self._encoder, "_session", None)
 
     @property
     def model_id(self) -> str:
@@ -81,8 +100,12 @@ class OnnxEmbedding(BaseEmbedding):
         return self.encoder.tokens_embedded
 
     @property
-    def tokenizer(self) -> WordPieceTokenizer:
+    def tokenizer(self) -> PieceCounter:
         return self.encoder.tokenizer
+
+    @property
+    def chunk_pieces(self) -> int:
+        return self.encoder.chunk_pieces
 
     def _get_query_embedding(self, query: str) -> list[float]:
         return self.encoder.embed_query(query)
@@ -105,6 +128,10 @@ class OnnxEmbedding(BaseEmbedding):
         return self._get_text_embeddings(texts)
 
 
+# The former name, from when MiniLM was the only bundled model.
+OnnxEmbedding = EncoderEmbedding
+
+
 class EmbeddingAdapter:
     """Gives any llama-index embedding the encoder interface the engine relies on."""
 
@@ -121,10 +148,10 @@ class EmbeddingAdapter:
 
 
 def load_embedding(name: str | None = None, threads: int | None = None) -> Any:
-    """The bundled model for None or "all-MiniLM-L6-v2"; otherwise a Hugging Face model,
+    """A bundled model for None or one of BUNDLED_MODELS; otherwise a Hugging Face model,
     adapted so that `.model_id`, `.dimension` and `.embed_query` work alike."""
-    if name is None or name == DEFAULT_MODEL:
-        return OnnxEmbedding(threads=threads)
+    if name is None or name in BUNDLED_MODELS:
+        return EncoderEmbedding(model_name=name or DEFAULT_MODEL, threads=threads)
     try:
         from llama_index.embeddings.huggingface import (
             HuggingFaceEmbedding,
@@ -133,6 +160,6 @@ def load_embedding(name: str | None = None, threads: int | None = None) -> Any:
         raise ConfigError(
             f"embedding model {name!r} needs the Hugging Face backend: "
             "pip install llama-index-embeddings-huggingface (and PyTorch), "
-            f"or use the bundled {DEFAULT_MODEL!r}"
+            f"or use a bundled one: {', '.join(BUNDLED_MODELS)}"
         ) from error
     return EmbeddingAdapter(HuggingFaceEmbedding(model_name=name), name)

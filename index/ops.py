@@ -56,10 +56,12 @@ def doctor(engine: Any, token_present: bool | None, quick: bool = False) -> list
         ))
 
     def model() -> str:
-        from index.encoder import MODEL_DIR, verify_model_files
+        from index.encoder import MINILM_MODEL, MODEL_DIR, verify_model_files
 
         if not quick:
-            verify_model_files(MODEL_DIR)
+            if engine.settings.embed_model == MINILM_MODEL:
+                verify_model_files(MODEL_DIR)
+            engine.encoder.embed_query("doctor probe")  # the files are there and load
         return f"{engine.encoder.model_id}, {engine.encoder.dimension} dimensions"
 
     checks.append(_run("embedding model", model))

@@ -24,7 +24,8 @@ class EngineSettings(BaseSettings):
 
     corpus_dir: Path = Field(Path("corpus/articles"), validation_alias="TALENTBOT_CORPUS_DIR")
     data_dir: Path = Field(Path("data"), validation_alias="TALENTBOT_DATA_DIR")
-    embed_model: str = Field("all-MiniLM-L6-v2", validation_alias="TALENTBOT_EMBED_MODEL")
+    # index.encoder.DEFAULT_MODEL (not imported here: settings load before any model code).
+    embed_model: str = Field("use-multilingual-v3", validation_alias="TALENTBOT_EMBED_MODEL")
     embed_threads: int | None = Field(None, ge=1, validation_alias="TALENTBOT_EMBED_THREADS")
     collection: str = Field(
         "talentbot", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]{1,62}$",
@@ -60,6 +61,11 @@ class EngineSettings(BaseSettings):
     def keyword_dir(self) -> Path:
         """The keyword (BM25) cache of this collection: derived data (index/derived.py)."""
         return self.data_dir / "keyword" / self.collection
+
+    @property
+    def model_cache(self) -> Path:
+        """Derived model data (USE's parsed tokenizer) that makes starts faster."""
+        return self.data_dir / "model-cache"
 
     @property
     def lock_path(self) -> Path:

@@ -166,10 +166,11 @@ class VectorCache:
 
 
 def cache_folder(base: Path, model_id: str) -> Path:
-    from index.ingest import CHUNK_OVERLAP, CHUNK_WORD_PIECES
+    from index.encoder import load_encoder
+    from index.ingest import CHUNK_OVERLAP
 
     # Keys are the texts themselves; the folder only keeps models and chunkings apart.
-    spec = {"model": model_id, "chunk": CHUNK_WORD_PIECES, "overlap": CHUNK_OVERLAP}
+    spec = {"model": model_id, "chunk": load_encoder().chunk_pieces, "overlap": CHUNK_OVERLAP}
     digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:12]
     return base / f"{model_id.replace('/', '_')}-{digest}"
 
@@ -243,7 +244,6 @@ def fill_cache(corpus: Path, cache: VectorCache) -> dict[str, Any]:
 
     from index.corpus import load_corpus
     from index.embedding import OnnxEmbedding
-    from index.encoder import WordPieceTokenizer
     from index.ingest import ARTICLES_PER_BATCH, _document, _splitter
     from index.settings import EngineSettings
 
@@ -253,8 +253,10 @@ def fill_cache(corpus: Path, cache: VectorCache) -> dict[str, Any]:
     cache.meta.setdefault("model_id", real.model_id)
     cache.meta.setdefault("dimension", real.dimension)
     articles, _, _ = load_corpus([corpus], settings.max_article_bytes)
-    tokenizer = WordPieceTokenizer()
-    pipeline = IngestionPipeline(transformations=[_splitter(tokenizer), embedding])
+    tokenizer = real.tokenizer
+    pipeline = IngestionPipeline(
+        transformations=[_splitter(tokenizer, real.chunk_pieces), embedding]
+    )
     started = time.perf_counter()
     last_note = started
     for i in range(0, len(articles), ARTICLES_PER_BATCH):
@@ -287,9 +289,9 @@ def model_rate(cache: VectorCache) -> float | None:
 def run(sizes: Sequence[int], backends: Sequence[str], cache_base: Path, rounds: int,
         keep: bool, probes: Sequence[int] = ()) -> dict[str, Any]:
     from bench.harness import load_questions, machine_info
-    from index.encoder import OnnxEncoder
+    from index.encoder import load_encoder
 
-    encoder = OnnxEncoder()
+    encoder = load_encoder()
     questions, source = load_questions()
     questions = [*questions, *EXTRA_QUESTIONS]
     cache = VectorCache(cache_folder(cache_base, encoder.model_id))
@@ -359,7 +361,7 @@ def keyword_probe(size: int, work: Path) -> dict[str, Any]:
 def articles_for(chunks: int) -> tuple[int, float]:
     """Generated articles needed for about `chunks` chunks (from a split sample)."""
     from bench.synthetic import generate_corpus
-    from index.encoder import WordPieceTokenizer
+    from index.encoder import load_encoder
     from index.ingest import _document, _splitter
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -367,8 +369,10 @@ def articles_for(chunks: int) -> tuple[int, float]:
 
         generate_corpus(Path(tmp), SAMPLE_ARTICLES)
         articles, _, _ = load_corpus([Path(tmp)], 2_000_000)
-        tokenizer = WordPieceTokenizer()
-        nodes = _splitter(tokenizer)([_document(a, tokenizer) for a in articles])
+        encoder = load_encoder()
+        tokenizer = encoder.tokenizer
+        split = _splitter(tokenizer, encoder.chunk_pieces)
+        nodes = split([_document(a, tokenizer) for a in articles])
     per_article = len(nodes) / len(articles)
     return max(1, math.ceil(chunks / per_article)), per_article
 
@@ -695,7 +699,7 @@ def worker_keyword_probe(args: dict[str, Any]) -> dict[str, Any]:
     from llama_index.core.schema import MetadataMode
 
     from index.corpus import load_corpus
-    from index.encoder import WordPieceTokenizer
+    from index.encoder import load_encoder
     from index.ingest import ARTICLES_PER_BATCH, _document, _splitter
     from index.keyword import KeywordIndex
     from index.moves.sync import sync_moves
@@ -703,8 +707,9 @@ def worker_keyword_probe(args: dict[str, Any]) -> dict[str, Any]:
 
     settings = _settings(args)
     articles, _, _ = load_corpus([settings.corpus_dir], settings.max_article_bytes)
-    tokenizer = WordPieceTokenizer()
-    splitter = _splitter(tokenizer)
+    encoder = load_encoder()
+    tokenizer = encoder.tokenizer
+    splitter = _splitter(tokenizer, encoder.chunk_pieces)
     t0 = time.perf_counter()
     triples: list[tuple[str, str, str]] = []
     for i in range(0, len(articles), ARTICLES_PER_BATCH):

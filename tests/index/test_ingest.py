@@ -9,13 +9,15 @@ from typing import Any
 import pytest
 from conftest import make_settings
 
-from index.embedding import OnnxEmbedding
+from index.embedding import EncoderEmbedding
+from index.encoder import load_encoder
 from index.errors import IndexBusyError, IndexMismatchError
 from index.ingest import ingest
 from index.lock import writer_lock
 from index.settings import EngineSettings
 from index.store import ChunkStore
 
+MODEL_ID, DIMENSION = load_encoder().model_id, load_encoder().dimension  # the default model
 FRENCH = (
     "Guillaume Lample a quitté Meta pour cofonder Mistral AI. "
     "Il y a rejoint Timothée Lacroix, lui aussi passé par FAIR. "
@@ -29,7 +31,7 @@ def article(folder: Path, stem: str, title: str, body: str) -> Path:
 
 
 def stored(settings: EngineSettings) -> dict[str, list]:
-    store = ChunkStore.open(settings, "all-MiniLM-L6-v2/onnx-int8-per-channel", 384, create=False)
+    store = ChunkStore.open(settings, MODEL_ID, DIMENSION, create=False)
     return store.articles()
 
 
@@ -43,7 +45,7 @@ def test_second_run_on_unchanged_corpus_embeds_nothing(
     assert first.articles_added == 2 and first.embedded_chunks > 2
     assert first.truncated_word_pieces == 0  # chunks are sized for the model
 
-    embedder = OnnxEmbedding()
+    embedder = EncoderEmbedding()
     second = ingest(settings, embed_model=embedder)
     assert embedder.calls == 0
     assert second.embedded_chunks == 0 and second.articles_unchanged == 2
@@ -55,7 +57,7 @@ def test_chunks_are_exact_slices_with_metadata(tmp_corpus: tuple[EngineSettings,
     ingest(settings)
     chunks = stored(settings)["a"]
     assert len(chunks) == chunks[0].meta["n_chunks"] > 1
-    store = ChunkStore.open(settings, "all-MiniLM-L6-v2/onnx-int8-per-channel", 384, create=False)
+    store = ChunkStore.open(settings, MODEL_ID, DIMENSION, create=False)
     body = FRENCH.strip("\n")
     for chunk in store.get([c.chunk_id for c in chunks]):
         assert body[chunk.meta["start"]:chunk.meta["end"]] == chunk.text
@@ -77,7 +79,7 @@ def test_edit_replaces_and_delete_removes(tmp_corpus: tuple[EngineSettings, Path
     assert set(now) == {"a"}
     assert not old_ids & {c.chunk_id for c in now["a"]}
     assert any("Rozière" in c.text for c in ChunkStore.open(
-        settings, "all-MiniLM-L6-v2/onnx-int8-per-channel", 384, create=False
+        settings, MODEL_ID, DIMENSION, create=False
     ).get([c.chunk_id for c in now["a"]]))
 
 
@@ -137,7 +139,7 @@ def test_store_built_with_another_model_is_refused(tmp_path: Path) -> None:
     with pytest.raises(IndexMismatchError, match="other-model"):
         ChunkStore.open(settings, "other-model", 768, create=False)
     with pytest.raises(IndexMismatchError, match="--rebuild"):
-        ChunkStore.open(settings, "all-MiniLM-L6-v2/onnx-int8-per-channel", 512, create=True)
+        ChunkStore.open(settings, MODEL_ID, DIMENSION + 1, create=True)
 
 
 def test_partial_paths_add_without_removing_others(

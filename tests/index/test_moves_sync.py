@@ -8,12 +8,13 @@ from pathlib import Path
 
 from conftest import make_settings
 
+from index.encoder import load_encoder
 from index.moves.store import MoveStore
 from index.moves.sync import derive_moves
 from index.store import ChunkStore
 from index.types import IngestReport
 
-MODEL_ID = "all-MiniLM-L6-v2/onnx-int8-per-channel"
+MODEL_ID, DIMENSION = load_encoder().model_id, load_encoder().dimension  # the default model
 
 
 def records(db: Path) -> list[str]:
@@ -27,7 +28,7 @@ def records(db: Path) -> list[str]:
 def test_records_derived_from_the_store_equal_the_ingests(seed_workdir: Path,
                                                          tmp_path: Path) -> None:
     ingested = make_settings(seed_workdir, seed_workdir / "corpus" / "articles")
-    store = ChunkStore.open(ingested, MODEL_ID, 384, create=False)
+    store = ChunkStore.open(ingested, MODEL_ID, DIMENSION, create=False)
     # Another machine: an empty articles folder beside the same organisations file.
     corpus = tmp_path / "corpus" / "articles"
     corpus.mkdir(parents=True)
