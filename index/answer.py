@@ -12,13 +12,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from index import entities
+from index.entities import localise_date
 from index.keyword import KeywordIndex
 from index.lexicon import translations
+from index.organisations import Organisation
+from index.phrasing import state
+from index.question import Question, attribute_stated, understand
 from index.retrieve import ScoredChunk
 from index.safety import looks_like_injection
 from index.store import StoredChunk
-from index.text import Sentence, analyze, detect_language, fold, split_sentences, words
-from index.types import Answer, Citation, Language
+from index.text import Sentence, analyze, fold, split_sentences, words
+from index.types import Answer, AnswerValue, Citation, Language
 
 MIN_SCORE = 0.30  # below this the best sentence does not answer the question
 KEEP_RATIO = 0.72  # further quotes must score this share of the best one
@@ -63,34 +68,6 @@ _ANSWER_TYPES = {
     "person": re.compile(r"(?<!^)(?<![.!?] )\b[A-ZÀ-Þ][a-zà-ÿ]+[ -][A-ZÀ-Þ][a-zà-ÿ]+"),
     "organisation": re.compile(r"(?<!^)\b[A-Z][\w]*[A-Z]\w*|(?<!^)(?<![.!?] )\b[A-Z][a-z]+"),
 }
-_QUESTION_KINDS = [
-    (
-        "number",
-        re.compile(
-            r"\bhow (?:many|much)\b|\bcombien\b|\bwhat (?:share|proportion|percentage|number)\b|"
-            r"\bquelle (?:part|proportion)\b|\bquel (?:pourcentage|nombre)\b",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "date",
-        re.compile(
-            r"^\s*(?:when|quand)\b|\bsince when\b|\bdepuis quand\b|\bwhat (?:date|year)\b|"
-            r"\ben quelle année\b|\bà quelle date\b",
-            re.IGNORECASE,
-        ),
-    ),
-    ("person", re.compile(r"^\s*(?:who|whom|qui)\b", re.IGNORECASE)),
-    (
-        "organisation",
-        re.compile(
-            r"^\s*where\b|^\s*où\b|\bwhich (?:company|outlet|firm|lab|media|newspaper|startup)\b|"
-            r"\bquel(?:le)? (?:entreprise|média|société|laboratoire|journal|start-up)\b",
-            re.IGNORECASE,
-        ),
-    ),
-]
-
 _TEXTS = {
     "en": {
         "lead": "Here is what my articles say:",
@@ -110,6 +87,7 @@ class _Candidate:
     chunk: ScoredChunk
     sentence: Sentence  # offsets relative to the chunk text
     score: float
+    values: tuple[str, ...] = ()  # values of the asked type the sentence holds
 
 
 def question_names(question: str) -> list[str]:
@@ -146,13 +124,14 @@ def question_names(question: str) -> list[str]:
     return names
 
 
-def answer_question(
-    question: str,
-    chunks: Sequence[ScoredChunk],
-    keyword: KeywordIndex,
-    context: Sequence[str] = (),
-) -> Answer:
-    return answer_with_sources(question, chunks, keyword, context)[0]
+@dataclass(frozen=True)
+class Gazetteer:
+    """The names the answerer recognises as typed values: known organisations, news
+    outlets, and the people the move records hold."""
+
+    organisations: tuple[Organisation, ...] = ()
+    outlets: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
 
 
 def answer_with_sources(
@@ -161,20 +140,28 @@ def answer_with_sources(
     keyword: KeywordIndex,
     context: Sequence[str] = (),
     sources: int = 8,
+    reading: Question | None = None,
+    gazetteer: Gazetteer = Gazetteer(),
 ) -> tuple[Answer, tuple[Citation, ...]]:
     """The extractive answer, and the best `sources` sentences it chose from (exact quotes
-    with their articles), for a model that writes its own answer from them."""
-    language = detect_language(question)
-    names = question_names(question)
-    unknown = [n for n in names if not any(keyword.knows(t) for t in analyze(n))]
+    with their articles), for a model that writes its own answer from them.
+
+    `reading` is the question as index/question.py understood it (a follow-up's names
+    already filled in from the conversation)."""
+    reading = reading or understand(question, gazetteer.organisations, context)
+    language = reading.language
+    names = list(reading.names)
+    unknown = [n for n in question_names(question) if not any(keyword.knows(t) for t in analyze(n))]
     if unknown:
         # Naming the unknown is helpful, unless the question is an injection attempt
         # whose words should not be echoed back.
         shown = [] if looks_like_injection(question) else unknown
         return _abstain(question, language, shown), ()
-    entries = _word_weights(question, context, keyword)
+    extra = [reading.refers_to] if reading.refers_to else list(context)
+    entries = _word_weights(question, extra, keyword)
     chunks = passages(chunks)
-    candidates = _rank(chunks, entries, names, answer_kind(question))
+    kind = reading.answer_type
+    candidates = _rank(chunks, entries, names, kind, reading, gazetteer)
     if names:
         # Only articles that name everyone the question names can answer it.
         articles = {c.chunk.article_id for c in chunks}
@@ -182,17 +169,27 @@ def answer_with_sources(
         candidates = [c for c in candidates if c.chunk.chunk.article_id in relevant]
     if not candidates or candidates[0].score < MIN_SCORE:
         return _abstain(question, language, []), ()
+    closest = candidates[0]
+    candidates = _answering(candidates, reading)
+    if not candidates:
+        # Related sentences, none holding what is asked: say so, never quote them as
+        # the answer.
+        return _abstain(question, language, [], reading, closest), ()
     best = candidates[0]
     runners_up = [c for c in candidates[1:] if c.score >= KEEP_RATIO * best.score]
     chosen = [best, *runners_up[: MAX_QUOTES - 1]]
-    kind = answer_kind(question)
     dated = kind == "number" and len({c.chunk.chunk.article_id for c in chosen}) > 1
     if dated:
         # Figures from several articles may disagree (6 of 14 authors gone, then 11 of
         # 14): show each with its date, newest first, and let the reader see the change.
         chosen.sort(key=lambda c: str(c.chunk.chunk.meta.get("published") or ""), reverse=True)
     citations = tuple(_citation(i + 1, c, chunks) for i, c in enumerate(chosen))
-    lines = [_TEXTS[language]["lead"]]
+    values = _answer_values(chosen, citations, reading, gazetteer)
+    lines = []
+    lead = state_answer(reading, values, citations)
+    if lead:
+        lines.append(lead)
+    lines.append(_TEXTS[language]["lead"])
     for c in citations:
         line = _quote_line(c.quote, c.n, language)
         lines.append(f"({c.published}) {line}" if dated and c.published else line)
@@ -204,10 +201,131 @@ def answer_with_sources(
         confidence=min(1.0, best.score),
         mode="extractive",
         language=language,
+        answer_type=kind,
+        values=values,
+        follow_up_of=reading.refers_to,
     )
     floor = MIN_SCORE * 0.8
     pool = [c for c in candidates[:sources] if c.score >= floor]
     return answer, tuple(_citation(i + 1, c, chunks) for i, c in enumerate(pool))
+
+
+_TYPED = frozenset({"person", "people", "organisation", "date", "number", "role", "place"})
+
+
+def _answering(candidates: list[_Candidate], reading: Question) -> list[_Candidate]:
+    """The candidates that can answer: they state the attribute asked about (a salary,
+    investors, a CTO), fall in the year asked about, and, when the question asks for a
+    typed value, hold one. Empty means the articles do not say."""
+    floor = MIN_SCORE * 0.8
+    kept = [c for c in candidates if c.score >= floor]
+    for attribute in reading.attributes:
+        kept = [c for c in kept if attribute_stated(attribute, c.sentence.text)]
+    if reading.year:
+        kept = [c for c in kept if reading.year in c.sentence.text
+                or str(c.chunk.chunk.meta.get("published") or "").startswith(reading.year)]
+    if reading.answer_type in _TYPED:
+        typed = [c for c in kept if c.values]
+        kept = typed
+    return kept
+
+
+def state_answer(
+    reading: Question, values: tuple[AnswerValue, ...], citations: Sequence[Citation]
+) -> str:
+    """One sentence, in the question's language, that states the answer with its [n]; a
+    date says which article's date it is."""
+    published = None
+    if reading.answer_type == "date" and values and values[0].citations:
+        cited = {c.n: c for c in citations}
+        first = cited.get(values[0].citations[0])
+        published = first.published if first else None
+    return state(values, reading.language, published)
+
+
+def _answer_values(
+    chosen: Sequence[_Candidate],
+    citations: Sequence[Citation],
+    reading: Question,
+    gazetteer: Gazetteer,
+) -> tuple[AnswerValue, ...]:
+    """The typed values of the quoted sentences: the best one's for a single answer, all
+    of them (across sentences and articles) for a list."""
+    many = reading.answer_type == "people" or reading.plural
+    picked = list(chosen[:1])
+    if many:
+        # A list comes from the sentence that enumerates it (the most values; the count
+        # asked when the question gives one), then the quoted sentences that add to it.
+        wanted = {entities.number_value(w) for w in words(reading.text)} - {None}
+        enumerating = max(chosen, key=lambda c: (len(c.values) in wanted, len(c.values)))
+        picked = [enumerating] + [c for c in chosen if c is not enumerating
+                                  and len(c.values) > 1 and not wanted]
+    by_value: dict[str, list[int]] = {}
+    shown: dict[str, str] = {}
+    for cand, citation in zip(chosen, citations, strict=True):
+        if cand not in picked:
+            continue
+        for value in cand.values[: (12 if many else 1)]:
+            key = fold(value)
+            shown.setdefault(key, value)
+            by_value.setdefault(key, [])
+            if citation.n not in by_value[key]:
+                by_value[key].append(citation.n)
+    out = []
+    for key, ns in by_value.items():
+        text = shown[key]
+        if reading.answer_type == "date":
+            text = localise_date(text, reading.language)
+        out.append(AnswerValue(text, tuple(ns)))
+    return tuple(out)
+
+
+def typed_values(text: str, reading: Question, gazetteer: Gazetteer) -> tuple[str, ...]:
+    """Values of the asked type in `text` that the question does not already name."""
+    kind = reading.answer_type
+    if kind == "date":
+        found = entities.dates(text)
+    elif kind == "number":
+        found = entities.numbers(text)
+    elif kind in ("person", "people"):
+        found = entities.people_in(text, gazetteer.organisations, gazetteer.people)
+    elif kind in ("organisation", "place"):
+        found = entities.organisations_and_names(text, gazetteer.organisations,
+                                                 gazetteer.outlets)
+    elif kind == "role":
+        found = entities.roles(text)
+    elif kind == "reason":
+        found = entities.reasons(text)
+    else:
+        return ()
+    asked = fold(" ".join([reading.text, *reading.organisations]))
+    given = {entities.number_value(w) for w in words(reading.text)} - {None}
+    out = [v for v in found if fold(v) not in asked and not _names_asked(v, reading)
+           and entities.number_value(v.split()[0]) not in given]
+    if kind in ("person", "people") and gazetteer.people:
+        # People the move records know come first: the question is about talent moves,
+        # and the CEO quoted beside them is seldom the answer.
+        movers = {fold(p) for p in gazetteer.people}
+        out.sort(key=lambda v: fold(v) not in movers)
+    return tuple(out)
+
+
+def _strength(values: Sequence[str], reading: Question, gazetteer: Gazetteer) -> float:
+    """How surely the sentence holds an answer of the asked type: a known organisation or
+    outlet, or a full name, counts fully; a lone capitalised word (maybe a product) half."""
+    if not values:
+        return 0.0
+    if reading.answer_type in ("organisation", "place"):
+        known = {fold(o.name) for o in gazetteer.organisations} | {
+            fold(o) for o in gazetteer.outlets}
+        return 1.0 if any(fold(v) in known or len(v.split()) > 1 for v in values) else 0.5
+    return 1.0
+
+
+def _names_asked(value: str, reading: Question) -> bool:
+    """The value is (part of) a name the question gives: not an answer to it."""
+    folded = fold(value)
+    return any(folded in fold(n) or fold(n) in folded for n in reading.names)
 
 
 def _word_weights(
@@ -245,6 +363,8 @@ def _rank(
     entries: list[tuple[dict[str, float], float]],
     names: list[str],
     kind: str | None,
+    reading: Question | None = None,
+    gazetteer: Gazetteer = Gazetteer(),
 ) -> list[_Candidate]:
     if not entries:
         return []
@@ -266,14 +386,23 @@ def _rank(
             named = (
                 sum(1 for n in names if name_in(n, sentence.text)) / len(names) if names else 1.0
             )
-            typed = 1.0 if kind and _ANSWER_TYPES[kind].search(text) else 0.0
+            values = typed_values(text, reading, gazetteer) if reading else ()
+            if reading is not None and reading.answer_type in _TYPED | {"reason"}:
+                # A sentence holding a value of the asked type, not just the question's
+                # words, is the one that answers.
+                typed = _strength(values, reading, gazetteer)
+                weights = (0.45, 0.2, 0.25)
+            else:
+                typed = 1.0 if kind in _ANSWER_TYPES and _ANSWER_TYPES[kind].search(text) else 0.0
+                weights = (0.6, 0.2, 0.1)
             length = min(1.0, len(text.split()) / 8)
             score = length * (
-                0.6 * coverage + 0.2 * named + 0.1 * typed + 0.1 * chunk.score / best_chunk
+                weights[0] * coverage + weights[1] * named + weights[2] * typed
+                + 0.1 * chunk.score / best_chunk
             )
             key = (chunk.chunk.article_id, chunk.chunk.start + sentence.start)
             if key not in seen or seen[key].score < score:
-                seen[key] = _Candidate(chunk, sentence, score)
+                seen[key] = _Candidate(chunk, sentence, score, values)
     ranked = sorted(seen.values(), key=lambda c: -c.score)
     return _drop_overlaps(ranked)
 
@@ -313,14 +442,6 @@ def passages(chunks: Sequence[ScoredChunk]) -> list[ScoredChunk]:
             )
         out.append(current)
     return sorted(out, key=lambda c: -c.score)
-
-
-def answer_kind(question: str) -> str | None:
-    """What sort of thing the question asks for, when its wording says so."""
-    for kind, pattern in _QUESTION_KINDS:
-        if pattern.search(question):
-            return kind
-    return None
 
 
 def name_in(name: str, text: str) -> bool:
@@ -403,10 +524,18 @@ def _quote_line(quote: str, n: int, language: Language) -> str:
     return f"« {quote} » [{n}]" if language == "fr" else f"“{quote}” [{n}]"
 
 
-def _abstain(question: str, language: Language, unknown: list[str]) -> Answer:
+def _abstain(
+    question: str,
+    language: Language,
+    unknown: list[str],
+    reading: Question | None = None,
+    closest: _Candidate | None = None,
+) -> Answer:
     texts = _TEXTS[language]
     if unknown:
         text = texts["abstain_names"].format(names=", ".join(dict.fromkeys(unknown)))
+    elif reading is not None:
+        text = _dont_say(reading, closest)
     else:
         text = texts["abstain"]
     return Answer(
@@ -417,4 +546,40 @@ def _abstain(question: str, language: Language, unknown: list[str]) -> Answer:
         confidence=0.0,
         mode="abstained",
         language=language,
+        answer_type=reading.answer_type if reading else None,
+        follow_up_of=reading.refers_to if reading else None,
     )
+
+
+_WHAT = {
+    "en": {"date": "when", "number": "how many or how much", "person": "who",
+           "people": "who", "organisation": "which organisation", "place": "where",
+           "role": "which position", "reason": "why", "salary": "the pay",
+           "investors": "who the investors are", "cto": "who the CTO is",
+           "ceo": "who the CEO is", "headcount": "the headcount", "name": "the name"},
+    "fr": {"date": "quand", "number": "combien", "person": "qui", "people": "qui",
+           "organisation": "quelle organisation", "place": "où", "role": "quel poste",
+           "reason": "pourquoi", "salary": "la rémunération",
+           "investors": "qui sont les investisseurs", "cto": "qui est le directeur technique",
+           "ceo": "qui est le PDG", "headcount": "les effectifs", "name": "le nom"},
+}
+
+
+def _dont_say(reading: Question, closest: _Candidate | None) -> str:
+    """'My articles don't say …', pointing at most to the closest related article."""
+    language = reading.language
+    key = reading.attributes[0] if reading.attributes else reading.answer_type
+    what = _WHAT[language].get(key, "")
+    if reading.year and not reading.attributes:
+        what = (f"{what} en {reading.year}" if language == "fr"
+                else f"{what} in {reading.year}").strip()
+    if language == "fr":
+        text = f"Mes articles ne disent pas {what}.".replace("pas .", "pas cela.")
+    else:
+        text = f"My articles don't say {what}.".replace("say .", "say that.")
+    if closest is not None:
+        meta = closest.chunk.chunk.meta
+        title = str(meta.get("title") or closest.chunk.chunk.article_id)
+        text += (f" L'article le plus proche : « {title} »." if language == "fr"
+                 else f" The closest article: “{title}”.")
+    return text

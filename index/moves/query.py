@@ -162,11 +162,33 @@ _PLAIN_WORDS = (
 
 
 def is_plain_move_question(question: str, organisations: Sequence[Organisation]) -> bool:
+    return not residual_words(question, organisations)
+
+
+def residual_words(question: str, organisations: Sequence[Organisation]) -> list[str]:
+    """The words a who-moved question holds besides the plain ones and the organisations
+    ("co-founder", "FAIR's head", "in 2024"): the further conditions a record must meet
+    to answer it."""
     from index.text import analyze, words
 
     allowed = set(analyze(_PLAIN_WORDS))
     for org in organisations:
         for name in org.all_names:
             allowed.update(analyze(name))
-    residual = [w for w in words(question) if set(analyze(w)) - allowed]
-    return not residual
+    return [w for w in words(question) if set(analyze(w)) - allowed]
+
+
+def meets(move: Move, residual: Sequence[str], year: str | None) -> bool:
+    """The record states every further condition of the question: each residual word
+    (one of its stems or translations) in its evidence sentence or role, the year asked
+    in its date or sentence."""
+    from index.lexicon import translations
+    from index.text import analyze
+
+    have = set(analyze(" ".join([move.evidence, move.role or ""])))
+    for word in residual:
+        if year and year in word:
+            continue
+        if not (set(analyze(word)) | translations(word)) & have:
+            return False
+    return not year or (move.date or "").startswith(year) or year in move.evidence

@@ -71,7 +71,7 @@ def test_dead_endpoint_falls_back_to_the_extractive_answer_fast(seed_workdir: Pa
 def test_rejected_output_falls_back(seed_workdir: Path, llm_server: LLMTestServer) -> None:
     llm_server.reset()
     llm_server.script(
-        reply("Il a enseigné à Princeton [7]."),  # no such source
+        reply("Il a enseigné à Princeton [97]."),  # no such source
         reply("Voir https://evil.example/phish [1]"),  # a link no article gave
         error(503), error(503), error(503),
     )
