@@ -18,7 +18,7 @@ from index.keyword import KeywordIndex
 from index.lexicon import translations
 from index.organisations import Organisation
 from index.phrasing import state
-from index.question import Question, attribute_stated, understand
+from index.question import Question, attribute_stated, relation_pattern, understand
 from index.retrieve import ScoredChunk
 from index.safety import looks_like_injection
 from index.store import StoredChunk
@@ -310,16 +310,43 @@ def typed_values(text: str, reading: Question, gazetteer: Gazetteer) -> tuple[st
     return tuple(out)
 
 
-def _strength(values: Sequence[str], reading: Question, gazetteer: Gazetteer) -> float:
+def _strength(
+    values: Sequence[str], reading: Question, gazetteer: Gazetteer, text: str | None = None
+) -> float:
     """How surely the sentence holds an answer of the asked type: a known organisation or
     outlet, or a full name, counts fully; a lone capitalised word (maybe a product) half."""
     if not values:
         return 0.0
+    strength = 1.0
     if reading.answer_type in ("organisation", "place"):
         known = {fold(o.name) for o in gazetteer.organisations} | {
             fold(o) for o in gazetteer.outlets}
-        return 1.0 if any(fold(v) in known or len(v.split()) > 1 for v in values) else 0.5
-    return 1.0
+        if not any(fold(v) in known or len(v.split()) > 1 for v in values):
+            strength = 0.5
+    if text is not None and not any(_near_the_question(v, text, reading) for v in values):
+        strength *= 0.6
+    return strength
+
+
+_NEAR = 90  # characters: about a clause
+
+
+def _near_the_question(value: str, text: str, reading: Question) -> bool:
+    """The value sits within a clause of a name the question gives or of a word of the
+    relation it asks about: "…left xAI to launch Babuschkin Ventures", not the
+    "(formerly Twitter)" at the far end of the same sentence."""
+    folded = fold(text)
+    at = folded.find(fold(value))
+    if at < 0:
+        return True
+    anchors = [m.start() for m in relation_pattern(reading.relation).finditer(folded)] if (
+        reading.relation) else []
+    for name in reading.names:
+        for word in fold(name).split():
+            anchors += [m.start() for m in re.finditer(rf"\b{re.escape(word)}\b", folded)]
+    if not anchors:
+        return True
+    return any(abs(a - at) <= _NEAR for a in anchors)
 
 
 def _names_asked(value: str, reading: Question) -> bool:
@@ -372,6 +399,7 @@ def _rank(
     seen: dict[tuple[str, int], _Candidate] = {}
     for chunk in chunks:
         sentences = split_sentences(chunk.chunk.text)
+        carried = 0.0  # how well the sentence before named the question's people
         for i, sentence in enumerate(sentences):
             if i > 0 and _ANAPHORA.search(sentence.text):
                 # "C'était avant...", "Selon le WSJ, il a reçu..." mean nothing alone: quote
@@ -386,12 +414,15 @@ def _rank(
             named = (
                 sum(1 for n in names if name_in(n, sentence.text)) / len(names) if names else 1.0
             )
+            # "The entrepreneur worked at…" right after a sentence naming him is about him:
+            # half the credit carries over one sentence.
+            named, carried = max(named, carried * 0.5), named
             values = typed_values(text, reading, gazetteer) if reading else ()
             if reading is not None and reading.answer_type in _TYPED | {"reason"}:
                 # A sentence holding a value of the asked type, not just the question's
                 # words, is the one that answers.
-                typed = _strength(values, reading, gazetteer)
-                weights = (0.45, 0.2, 0.25)
+                typed = _strength(values, reading, gazetteer, text)
+                weights = (0.35, 0.2, 0.35)
             else:
                 typed = 1.0 if kind in _ANSWER_TYPES and _ANSWER_TYPES[kind].search(text) else 0.0
                 weights = (0.6, 0.2, 0.1)

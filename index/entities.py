@@ -76,7 +76,8 @@ _ORG_SUFFIX = re.compile(
 _NOT_NAME_WORDS = frozenset(fold(w) for w in (
     "le la les un une des de du en au aux et ou dans chez pour selon mais the a an in on at "
     "of for and or but after before après avant since depuis this that ce cette il elle they "
-    "he she his her son sa ses ces ceux according mr ms mme m. dr according".split()
+    "he she his her son sa ses ces ceux according mr ms mme m. dr according ia ai agi llm "
+    "llms ceo pdg cto cfo phd vp".split()
 )) | frozenset(fold(m) for m in _MONTHS_FR + _MONTHS_EN)
 
 

@@ -56,6 +56,8 @@ _RELATIONS = tuple((rel, re.compile(p, re.IGNORECASE)) for rel, p in _RELATION_W
 
 # (answer type, pattern on the folded question); first match wins.
 _TYPE_WORDS: tuple[tuple[AnswerType, str], ...] = (
+    ("organisation", r"\bwhat (?:is|was|will|did|does)\b.* (?:start|starting|found|founding|"
+                     r"launch|launching|create|creating|set(?:ting)? up|join|joining)\b"),
         ("reason", r"\b(?:why|pourquoi|for what reason|what reasons?|quelles? raisons?|"
                    r"what (?:made|led|drove|prompted)|qu'est-ce qui a pousse|motiv\w*)\b"),
         ("number", r"\b(?:how (?:many|much)|combien|what (?:share|proportion|percentage|"
@@ -73,7 +75,7 @@ _TYPE_WORDS: tuple[tuple[AnswerType, str], ...] = (
                  r"(?:job|title|role|position))\b"),
         ("organisation", r"(?:\b(?:which|what|quel(?:le)?s?|dans quel(?:le)?s?|pour quel(?:le)?s?|"
                          r"chez quel(?:le)?s?) (?:[\w'-]+ ){0,2}(?:company|companies|firm|lab|labs|"
-                         r"laborator\w*|outlet|media|medias|newspaper|startup|start-up|"
+                         r"labo\w*|outlet|media|medias|newspaper|startup|start-up|"
                          r"start-ups|chipmaker|employer|organi[sz]ation|entreprise|"
                          r"entreprises|societe|societes|journal|groupe|group|rival|"
                          r"competitor|concurrent|university|universite|team|equipe)\b|"
@@ -103,8 +105,8 @@ _TYPES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in _TYPE_WORDS)
 _ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
     (key, re.compile(asks, re.IGNORECASE), re.compile(states, re.IGNORECASE))
     for key, asks, states in (
-        ("salary", r"\b(?:salar\w*|earn\w*|paid|pay|gagn\w*|remunera\w*|compensation|"
-                   r"package|wage\w*)\b",
+        ("salary", r"\b(?:salar\w*|earn\w*|gagn\w*|remunera\w*|compensation|wage\w*|"
+                   r"how much (?:is|was|are|were|does|did) \w+(?: \w+)? (?:paid|make))\b",
          r"\b(?:salar\w*|earn\w*|paid|pay\w*|gagn\w*|remunera\w*|compensation|package|"
          r"wage\w*|\$|dollars?|euros?|€|primes?|bonus\w*)"),
         ("investors", r"\b(?:invest\w*|fund(?:s|ed|ing|ers)?|financ\w*|backers?|backed|"
@@ -254,6 +256,11 @@ def _answer_type(folded: str) -> AnswerType:
 
 def _names_org(name: str, org: Organisation) -> bool:
     return fold(name) in {fold(n) for n in org.all_names}
+
+
+def relation_pattern(relation: Relation) -> re.Pattern[str]:
+    """The words (folded, both languages) that say `relation`."""
+    return next(p for rel, p in _RELATIONS if rel == relation)
 
 
 def attribute_stated(attribute: str, text: str) -> bool:
