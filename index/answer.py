@@ -221,6 +221,9 @@ def _answering(candidates: list[_Candidate], reading: Question) -> list[_Candida
     kept = [c for c in candidates if c.score >= floor]
     for attribute in reading.attributes:
         kept = [c for c in kept if attribute_stated(attribute, c.sentence.text)]
+        if reading.people:
+            # Someone's pay is stated about them, not read off a sentence on others.
+            kept = [c for c in kept if any(name_in(p, c.sentence.text) for p in reading.people)]
     if reading.year:
         kept = [c for c in kept if reading.year in c.sentence.text
                 or str(c.chunk.chunk.meta.get("published") or "").startswith(reading.year)]
@@ -290,8 +293,15 @@ def typed_values(text: str, reading: Question, gazetteer: Gazetteer) -> tuple[st
     elif kind in ("person", "people"):
         found = entities.people_in(text, gazetteer.organisations, gazetteer.people)
     elif kind in ("organisation", "place"):
-        found = entities.organisations_and_names(text, gazetteer.organisations,
-                                                 gazetteer.outlets)
+        # An outlet answers only a question about who reported something.
+        outlets = gazetteer.outlets if _ABOUT_REPORTING.search(fold(reading.text)) else ()
+        found = entities.organisations_and_names(text, gazetteer.organisations, outlets)
+        found = [v for v in found if v not in gazetteer.outlets or outlets]
+        # Nor is the question's own organisation an answer under another of its names
+        # (FAIR for Meta).
+        own = {fold(n) for o in gazetteer.organisations if o.name in reading.organisations
+               for n in o.all_names}
+        found = [v for v in found if fold(v) not in own]
     elif kind == "role":
         found = entities.roles(text)
     elif kind == "reason":
@@ -308,6 +318,12 @@ def typed_values(text: str, reading: Question, gazetteer: Gazetteer) -> tuple[st
         movers = {fold(p) for p in gazetteer.people}
         out.sort(key=lambda v: fold(v) not in movers)
     return tuple(out)
+
+
+_ABOUT_REPORTING = re.compile(
+    r"\b(?:outlet|media|medias|newspaper|journal|press|presse|report\w*|revel\w*|reveal\w*|"
+    r"rapport\w*|annonc\w*|announc\w*|selon qui|according to whom)\b"
+)
 
 
 def _strength(

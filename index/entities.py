@@ -148,7 +148,8 @@ def proper_names(text: str) -> list[str]:
     """Runs of capitalised words that are not a sentence's first word alone."""
     out: list[str] = []
     for m in _PROPER.finditer(text):
-        tokens = m.group().split()
+        tokens = [t.rstrip(".,’'") for t in m.group().split()]
+        tokens = [t for t in tokens if t]
         while tokens and (fold(tokens[0]) in _NOT_NAME_WORDS or tokens[0].endswith("'")):
             tokens = tokens[1:]
         while tokens and fold(tokens[-1]) in _NOT_NAME_WORDS:
@@ -193,10 +194,18 @@ def organisations_and_names(
     found = organisations_in(text, organisations)
     folded = fold(text)
     found += [o for o in outlets if re.search(rf"(?<!\w){re.escape(fold(o))}(?!\w)", folded)]
+    found += [m.group() for m in _INSTITUTION.finditer(text)]
     for name in proper_names(text):
         if _ORG_SUFFIX.search(name) or len(name.split()) == 1:
             found.append(name)
     return _dedupe(found)
+
+
+# "l'université de Grenoble", "University of Toronto": a place of work named after a town.
+_INSTITUTION = re.compile(
+    r"\b(?:[Uu]niversité|[Uu]niversity|[ÉéEe]cole|[Ii]nstitut[e]?)"
+    r" (?:de |d['’]|of |du )?[A-ZÀ-Þ][\w-]+"
+)
 
 
 def _dedupe(values: list[str]) -> list[str]:

@@ -30,8 +30,9 @@ Relation = Literal[
 # Every way of saying a move, folded (accents off), mapped to one relation. Ordered: the
 # first relation whose pattern matches wins, so the specific ones come first.
 _RELATION_WORDS: tuple[tuple[Relation, str], ...] = (
-        ("poached", r"\b(?:poach\w*|lured|debauch\w*|chipp\w*|snatch\w*|brought (?:on|in|aboard)|"
-                    r"bring \w+ (?:on|in|aboard)|bring (?:on|in|aboard)|attir\w*)"),
+        ("poached", r"\b(?:poach\w*|lur(?:e|ed|es|ing)|debauch\w*|chipp\w*|snatch\w*|attir\w*|"
+                    r"(?:brought|bring|brings|bringing) (?:[\w'-]+ ){0,3}"
+                    r"(?:on board|aboard|on|in)\b)"),
         ("founded", r"\b(?:found(?:ed|s|ing)|co-?founded|cofond(?:e|ee|es|er)|co-fond(?:e|ee|er)|"
                     r"fond(?:e|ee|es|ees|er)|creat(?:ed|es|ing)|creee?s?|set(?:ting)? up|"
                     r"start(?:ed|ing|s)? (?:a|his|her|their)|lanc\w* (?:sa|son)|"
@@ -206,13 +207,13 @@ def _read(question: str, organisations: Sequence[Organisation]) -> Question:
     answer_type = _answer_type(folded)
     relation = next((rel for rel, p in _RELATIONS if p.search(folded)), None)
     names = tuple(question_names(question))
-    orgs: list[str] = []
     org_spans: list[tuple[int, int]] = []
+    first_seen: dict[str, int] = {}
     for org in organisations:
         for match in org.pattern().finditer(folded):
-            if org.name not in orgs:
-                orgs.append(org.name)
+            first_seen.setdefault(org.name, match.start())
             org_spans.append(match.span())
+    orgs = sorted(first_seen, key=lambda name: first_seen[name])  # in the question's order
     people = tuple(
         n for n in names
         if not any(fold(n) in folded[s:e] or folded[s:e] in fold(n) for s, e in org_spans)
