@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from index import entities
-from index.entities import localise_date
+from index.entities import Gazetteer, fold_cached, localise_date
 from index.keyword import KeywordIndex
 from index.lexicon import translations
-from index.organisations import Organisation
 from index.phrasing import state
 from index.question import Question, attribute_stated, relation_pattern, understand
 from index.retrieve import ScoredChunk
@@ -82,6 +81,9 @@ _TEXTS = {
 }
 
 
+NO_NAMES = Gazetteer()  # no organisations, outlets or movers known
+
+
 @dataclass(frozen=True)
 class _Candidate:
     chunk: ScoredChunk
@@ -124,16 +126,6 @@ def question_names(question: str) -> list[str]:
     return names
 
 
-@dataclass(frozen=True)
-class Gazetteer:
-    """The names the answerer recognises as typed values: known organisations, news
-    outlets, and the people the move records hold."""
-
-    organisations: tuple[Organisation, ...] = ()
-    outlets: tuple[str, ...] = ()
-    people: tuple[str, ...] = ()
-
-
 def answer_with_sources(
     question: str,
     chunks: Sequence[ScoredChunk],
@@ -141,7 +133,7 @@ def answer_with_sources(
     context: Sequence[str] = (),
     sources: int = 8,
     reading: Question | None = None,
-    gazetteer: Gazetteer = Gazetteer(),
+    gazetteer: Gazetteer = NO_NAMES,
 ) -> tuple[Answer, tuple[Citation, ...]]:
     """The extractive answer, and the best `sources` sentences it chose from (exact quotes
     with their articles), for a model that writes its own answer from them.
@@ -210,6 +202,7 @@ def answer_with_sources(
     return answer, tuple(_citation(i + 1, c, chunks) for i, c in enumerate(pool))
 
 
+_TYPED_POOL = 24  # sentences read for typed values per question
 _TYPED = frozenset({"person", "people", "organisation", "date", "number", "role", "place"})
 
 
@@ -291,33 +284,44 @@ def typed_values(text: str, reading: Question, gazetteer: Gazetteer) -> tuple[st
     elif kind == "number":
         found = entities.numbers(text)
     elif kind in ("person", "people"):
-        found = entities.people_in(text, gazetteer.organisations, gazetteer.people)
+        found = entities.people_in(text, gazetteer)
     elif kind in ("organisation", "place"):
         # An outlet answers only a question about who reported something.
-        outlets = gazetteer.outlets if _ABOUT_REPORTING.search(fold(reading.text)) else ()
-        found = entities.organisations_and_names(text, gazetteer.organisations, outlets)
-        found = [v for v in found if v not in gazetteer.outlets or outlets]
+        outlets = bool(_ABOUT_REPORTING.search(fold_cached(reading.text)))
+        found = entities.organisations_and_names(text, gazetteer, outlets)
+        found = [v for v in found if outlets or v not in gazetteer.outlets]
         # Nor is the question's own organisation an answer under another of its names
         # (FAIR for Meta).
-        own = {fold(n) for o in gazetteer.organisations if o.name in reading.organisations
-               for n in o.all_names}
-        found = [v for v in found if fold(v) not in own]
+        own = _own_names(gazetteer, reading.organisations)
+        found = [v for v in found if fold_cached(v) not in own]
     elif kind == "role":
         found = entities.roles(text)
     elif kind == "reason":
         found = entities.reasons(text)
     else:
         return ()
-    asked = fold(" ".join([reading.text, *reading.organisations]))
-    given = {entities.number_value(w) for w in words(reading.text)} - {None}
-    out = [v for v in found if fold(v) not in asked and not _names_asked(v, reading)
+    asked = fold_cached(" ".join([reading.text, *reading.organisations]))
+    given = _numbers_given(reading.text)
+    out = [v for v in found if fold_cached(v) not in asked and not _names_asked(v, reading)
            and entities.number_value(v.split()[0]) not in given]
     if kind in ("person", "people") and gazetteer.people:
         # People the move records know come first: the question is about talent moves,
         # and the CEO quoted beside them is seldom the answer.
-        movers = {fold(p) for p in gazetteer.people}
-        out.sort(key=lambda v: fold(v) not in movers)
+        out.sort(key=lambda v: fold_cached(v) not in gazetteer.movers)
     return tuple(out)
+
+
+@lru_cache(maxsize=64)
+def _numbers_given(question: str) -> frozenset[int | None]:
+    """The numbers a question already states ("twelve co-founders"): never its answer."""
+    return frozenset({entities.number_value(w) for w in words(question)} - {None})
+
+
+@lru_cache(maxsize=64)
+def _own_names(gazetteer: Gazetteer, organisations: tuple[str, ...]) -> frozenset[str]:
+    """Every name (folded) of the organisations a question names."""
+    return frozenset(fold(n) for o in gazetteer.organisations if o.name in organisations
+                     for n in o.all_names)
 
 
 _ABOUT_REPORTING = re.compile(
@@ -334,11 +338,10 @@ def _strength(
     if not values:
         return 0.0
     strength = 1.0
-    if reading.answer_type in ("organisation", "place"):
-        known = {fold(o.name) for o in gazetteer.organisations} | {
-            fold(o) for o in gazetteer.outlets}
-        if not any(fold(v) in known or len(v.split()) > 1 for v in values):
-            strength = 0.5
+    if reading.answer_type in ("organisation", "place") and not any(
+        fold_cached(v) in gazetteer.known or len(v.split()) > 1 for v in values
+    ):
+        strength = 0.5
     if text is not None and not any(_near_the_question(v, text, reading) for v in values):
         strength *= 0.6
     return strength
@@ -351,14 +354,14 @@ def _near_the_question(value: str, text: str, reading: Question) -> bool:
     """The value sits within a clause of a name the question gives or of a word of the
     relation it asks about: "…left xAI to launch Babuschkin Ventures", not the
     "(formerly Twitter)" at the far end of the same sentence."""
-    folded = fold(text)
-    at = folded.find(fold(value))
+    folded = fold_cached(text)
+    at = folded.find(fold_cached(value))
     if at < 0:
         return True
     anchors = [m.start() for m in relation_pattern(reading.relation).finditer(folded)] if (
         reading.relation) else []
     for name in reading.names:
-        for word in fold(name).split():
+        for word in fold_cached(name).split():
             anchors += [m.start() for m in re.finditer(rf"\b{re.escape(word)}\b", folded)]
     if not anchors:
         return True
@@ -367,8 +370,8 @@ def _near_the_question(value: str, text: str, reading: Question) -> bool:
 
 def _names_asked(value: str, reading: Question) -> bool:
     """The value is (part of) a name the question gives: not an answer to it."""
-    folded = fold(value)
-    return any(folded in fold(n) or fold(n) in folded for n in reading.names)
+    folded = fold_cached(value)
+    return any(folded in fold_cached(n) or fold_cached(n) in folded for n in reading.names)
 
 
 def _word_weights(
@@ -407,12 +410,14 @@ def _rank(
     names: list[str],
     kind: str | None,
     reading: Question | None = None,
-    gazetteer: Gazetteer = Gazetteer(),
+    gazetteer: Gazetteer = NO_NAMES,
 ) -> list[_Candidate]:
     if not entries:
         return []
     best_chunk = max((c.score for c in chunks), default=1.0) or 1.0
     seen: dict[tuple[str, int], _Candidate] = {}
+    typed_reading = reading is not None and reading.answer_type in _TYPED | {"reason"}
+    pending: list[tuple[float, float, tuple[str, int], ScoredChunk, Sentence]] = []
     for chunk in chunks:
         sentences = split_sentences(chunk.chunk.text)
         carried = 0.0  # how well the sentence before named the question's people
@@ -433,23 +438,28 @@ def _rank(
             # "The entrepreneur worked at…" right after a sentence naming him is about him:
             # half the credit carries over one sentence.
             named, carried = max(named, carried * 0.5), named
-            values = typed_values(text, reading, gazetteer) if reading else ()
-            if reading is not None and reading.answer_type in _TYPED | {"reason"}:
-                # A sentence holding a value of the asked type, not just the question's
-                # words, is the one that answers.
-                typed = _strength(values, reading, gazetteer, text)
-                weights = (0.35, 0.2, 0.35)
-            else:
-                typed = 1.0 if kind in _ANSWER_TYPES and _ANSWER_TYPES[kind].search(text) else 0.0
-                weights = (0.6, 0.2, 0.1)
             length = min(1.0, len(text.split()) / 8)
-            score = length * (
-                weights[0] * coverage + weights[1] * named + weights[2] * typed
-                + 0.1 * chunk.score / best_chunk
-            )
+            retrieval = 0.1 * chunk.score / best_chunk
             key = (chunk.chunk.article_id, chunk.chunk.start + sentence.start)
+            if typed_reading:
+                base = length * (0.35 * coverage + 0.2 * named + retrieval)
+                pending.append((base, length, key, chunk, sentence))
+                continue
+            typed = 1.0 if kind in _ANSWER_TYPES and _ANSWER_TYPES[kind].search(text) else 0.0
+            score = length * (0.6 * coverage + 0.2 * named + 0.1 * typed + retrieval)
             if key not in seen or seen[key].score < score:
-                seen[key] = _Candidate(chunk, sentence, score, values)
+                seen[key] = _Candidate(chunk, sentence, score)
+    # Typed extraction is the costly part: only the sentences that could still rank among
+    # the best are read for values (a sentence outside these cannot win on its words).
+    pending.sort(key=lambda p: -p[0])
+    for base, length, key, chunk, sentence in pending[:_TYPED_POOL]:
+        assert reading is not None
+        values = typed_values(sentence.text, reading, gazetteer)
+        # A sentence holding a value of the asked type, not just the question's words, is
+        # the one that answers.
+        score = base + length * 0.35 * _strength(values, reading, gazetteer, sentence.text)
+        if key not in seen or seen[key].score < score:
+            seen[key] = _Candidate(chunk, sentence, score, values)
     ranked = sorted(seen.values(), key=lambda c: -c.score)
     return _drop_overlaps(ranked)
 

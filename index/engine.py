@@ -275,15 +275,21 @@ class Engine:
         )
 
     def _gazetteer(self) -> Any:
-        from index.answer import Gazetteer
+        """Known organisations, outlets and movers, built once per index version."""
+        from index.entities import Gazetteer
         from index.organisations import load_organisations, load_outlets
 
+        cached = getattr(self, "_gazetteer_cache", None)
+        if cached is not None and cached[0] == self._version:
+            return cached[1]
         people = tuple(self.move_store.people()) if self.move_store is not None else ()
-        return Gazetteer(
+        gazetteer = Gazetteer(
             load_organisations(self.organisations_file),
             load_outlets(self.organisations_file),
             people,
         )
+        self._gazetteer_cache = (self._version, gazetteer)
+        return gazetteer
 
     def _records_answer(self, question: str, reading: Any) -> Answer | None:
         from index.moves.summary import answer_from_records

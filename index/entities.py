@@ -9,10 +9,56 @@ organisation and outlet names come from corpus/organisations.yaml.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 from index.organisations import Organisation
 from index.text import fold
+
+
+@lru_cache(maxsize=32_768)
+def fold_cached(text: str) -> str:
+    """`fold` for the short strings (names, values, sentences) read again and again while
+    answering one question: folding is character by character, caching it pays."""
+    return fold(text)
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    """The names recognised as typed values: known organisations, news outlets, and the
+    people the move records hold; folded once, since every candidate sentence is read
+    against them."""
+
+    organisations: tuple[Organisation, ...] = ()
+    outlets: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+
+    @cached_property
+    def org_patterns(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
+        return tuple((o.name, o.pattern()) for o in self.organisations)
+
+    @cached_property
+    def org_names(self) -> frozenset[str]:
+        return frozenset(fold(n) for o in self.organisations for n in o.all_names)
+
+    @cached_property
+    def folded_people(self) -> tuple[tuple[str, str], ...]:
+        return tuple((p, fold(p)) for p in self.people)
+
+    @cached_property
+    def movers(self) -> frozenset[str]:
+        return frozenset(fold(p) for p in self.people)
+
+    @cached_property
+    def known(self) -> frozenset[str]:
+        """Organisations' canonical names and outlets, folded."""
+        return frozenset(fold(o.name) for o in self.organisations) | {
+            fold(o) for o in self.outlets}
+
+    @cached_property
+    def folded_outlets(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
+        return tuple((o, re.compile(rf"(?<!\w){re.escape(fold(o))}(?!\w)"))
+                     for o in self.outlets)
 
 _MONTHS_FR = ("janvier février mars avril mai juin juillet août septembre octobre novembre "
               "décembre").split()
@@ -98,7 +144,7 @@ _NUMBER_VALUES = {
 
 def number_value(word: str) -> int | None:
     """The integer a number word or numeral stands for, in either language."""
-    folded = fold(word)
+    folded = fold_cached(word)
     if folded.isdigit():
         return int(folded)
     return _NUMBER_VALUES.get(folded)
@@ -112,7 +158,7 @@ def numbers(text: str) -> list[str]:
     out = []
     for m in _NUMBER.finditer(text):
         value = m.group().strip(" ,.")
-        if _YEAR_ONLY.match(value) or fold(value) in ("un", "une", "a", "one"):
+        if _YEAR_ONLY.match(value) or fold_cached(value) in ("un", "une", "a", "one"):
             continue
         out.append(value)
     return _dedupe(out)
@@ -123,7 +169,7 @@ def roles(text: str) -> list[str]:
     for m in _ROLE.finditer(text):
         tokens = m.group().strip(" ,.").split()[:8]
         # A role phrase ends on its noun, not on "de la" or a verb's first word.
-        while len(tokens) > 1 and fold(tokens[-1]) in _ROLE_TAIL:
+        while len(tokens) > 1 and fold_cached(tokens[-1]) in _ROLE_TAIL:
             tokens = tokens[:-1]
         out.append(" ".join(tokens))
     return _dedupe(out)
@@ -133,14 +179,14 @@ def reasons(text: str) -> list[str]:
     return _dedupe([m.group().strip(" ,.") for m in _REASON.finditer(text)])
 
 
-def organisations_in(text: str, organisations: Sequence[Organisation]) -> list[str]:
+def organisations_in(text: str, gazetteer: Gazetteer) -> list[str]:
     """Known organisations named in the text, in order of appearance, canonical names."""
-    folded = fold(text)
+    folded = fold_cached(text)
     found: list[tuple[int, str]] = []
-    for org in organisations:
-        match = org.pattern().search(folded)
+    for name, pattern in gazetteer.org_patterns:
+        match = pattern.search(folded)
         if match:
-            found.append((match.start(), org.name))
+            found.append((match.start(), name))
     return _dedupe([name for _, name in sorted(found)])
 
 
@@ -150,9 +196,9 @@ def proper_names(text: str) -> list[str]:
     for m in _PROPER.finditer(text):
         tokens = [t.rstrip(".,’'") for t in m.group().split()]
         tokens = [t for t in tokens if t]
-        while tokens and (fold(tokens[0]) in _NOT_NAME_WORDS or tokens[0].endswith("'")):
+        while tokens and (fold_cached(tokens[0]) in _NOT_NAME_WORDS or tokens[0].endswith("'")):
             tokens = tokens[1:]
-        while tokens and fold(tokens[-1]) in _NOT_NAME_WORDS:
+        while tokens and fold_cached(tokens[-1]) in _NOT_NAME_WORDS:
             tokens = tokens[:-1]
         if not tokens:
             continue
@@ -166,34 +212,32 @@ def proper_names(text: str) -> list[str]:
     return _dedupe(out)
 
 
-def people_in(
-    text: str, organisations: Sequence[Organisation], known_people: Sequence[str] = ()
-) -> list[str]:
+def people_in(text: str, gazetteer: Gazetteer) -> list[str]:
     """Person names: the move records' people, then 'Firstname Lastname' runs that are
     not organisations."""
-    folded = fold(text)
-    found = [p for p in known_people if fold(p) in folded]
-    org_names = {fold(n) for o in organisations for n in o.all_names}
+    folded = fold_cached(text)
+    found = [p for p, f in gazetteer.folded_people if f in folded]
+    org_names = gazetteer.org_names
     for name in proper_names(text):
         words = name.split()
         if not 2 <= len(words) <= 4 or _ORG_SUFFIX.search(name):
             continue
-        if fold(name) in org_names or any(fold(w) in org_names for w in words):
+        if fold_cached(name) in org_names or any(fold_cached(w) in org_names for w in words):
             continue
-        if any(fold(name) in fold(p) for p in found):
+        if any(fold_cached(name) in fold_cached(p) for p in found):
             continue
         found.append(name)
     return _dedupe(found)
 
 
-def organisations_and_names(
-    text: str, organisations: Sequence[Organisation], outlets: Sequence[str] = ()
-) -> list[str]:
-    """Organisations: known ones and outlets first, then capitalised names that look like
-    one (a suffix such as Labs or Ventures, or a single capitalised word)."""
-    found = organisations_in(text, organisations)
-    folded = fold(text)
-    found += [o for o in outlets if re.search(rf"(?<!\w){re.escape(fold(o))}(?!\w)", folded)]
+def organisations_and_names(text: str, gazetteer: Gazetteer, outlets: bool = False) -> list[str]:
+    """Organisations: known ones (and outlets, when asked) first, then capitalised names
+    that look like one (a suffix such as Labs or Ventures, a university, a single
+    capitalised word)."""
+    found = organisations_in(text, gazetteer)
+    if outlets:
+        folded = fold_cached(text)
+        found += [o for o, pattern in gazetteer.folded_outlets if pattern.search(folded)]
     found += [m.group() for m in _INSTITUTION.finditer(text)]
     for name in proper_names(text):
         if _ORG_SUFFIX.search(name) or len(name.split()) == 1:
@@ -212,13 +256,13 @@ def _dedupe(values: list[str]) -> list[str]:
     """Distinct values, dropping any contained in a longer one already kept."""
     out: list[str] = []
     for v in sorted(dict.fromkeys(values), key=lambda s: -len(s)):
-        if not any(fold(v) in fold(o) for o in out):
+        if not any(fold_cached(v) in fold_cached(o) for o in out):
             out.append(v)
     order = {v: i for i, v in enumerate(values)}
     return sorted(out, key=lambda v: order[v])
 
 
-_FR_TO_EN = dict(zip([fold(m) for m in _MONTHS_FR], _MONTHS_EN, strict=True))
+_FR_TO_EN = dict(zip([fold_cached(m) for m in _MONTHS_FR], _MONTHS_EN, strict=True))
 _EN_TO_FR = dict(zip([m.casefold() for m in _MONTHS_EN], _MONTHS_FR, strict=True))
 
 
@@ -231,7 +275,7 @@ def localise_date(value: str, language: str) -> str:
         text = re.sub(r"l['’]an dernier|l['’]année dernière", "last year", text, flags=re.I)
         text = re.sub(r"\bdébut\b", "early", text, flags=re.I)
         text = re.sub(r"\bfin\b", "late", text, flags=re.I)
-        return re.sub(r"\w+", lambda m: _FR_TO_EN.get(fold(m.group()), m.group()), text)
+        return re.sub(r"\w+", lambda m: _FR_TO_EN.get(fold_cached(m.group()), m.group()), text)
     text = re.sub(r"the end of the year|end of the year", "la fin de l'année", text, flags=re.I)
     text = re.sub(r"last year", "l'an dernier", text, flags=re.I)
     text = re.sub(r"(\w+) (\d{1,2})(?:st|nd|rd|th)?,? ", r"\2 \1 ", text)

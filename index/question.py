@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Literal
 
 from index.conversation import is_follow_up
@@ -210,7 +211,7 @@ def _read(question: str, organisations: Sequence[Organisation]) -> Question:
     org_spans: list[tuple[int, int]] = []
     first_seen: dict[str, int] = {}
     for org in organisations:
-        for match in org.pattern().finditer(folded):
+        for match in _pattern(org).finditer(folded):
             first_seen.setdefault(org.name, match.start())
             org_spans.append(match.span())
     orgs = sorted(first_seen, key=lambda name: first_seen[name])  # in the question's order
@@ -256,7 +257,17 @@ def _answer_type(folded: str) -> AnswerType:
 
 
 def _names_org(name: str, org: Organisation) -> bool:
-    return fold(name) in {fold(n) for n in org.all_names}
+    return fold(name) in _folded_names(org)
+
+
+@lru_cache(maxsize=1_024)
+def _pattern(org: Organisation) -> re.Pattern[str]:
+    return org.pattern()
+
+
+@lru_cache(maxsize=1_024)
+def _folded_names(org: Organisation) -> frozenset[str]:
+    return frozenset(fold(n) for n in org.all_names)
 
 
 def relation_pattern(relation: Relation) -> re.Pattern[str]:
