@@ -217,7 +217,7 @@ def people_in(text: str, gazetteer: Gazetteer) -> list[str]:
     not organisations."""
     folded = fold_cached(text)
     found = [p for p, f in gazetteer.folded_people if f in folded]
-    org_names = gazetteer.org_names
+    org_names = gazetteer.org_names | {fold_cached(o) for o in gazetteer.outlets}
     for name in proper_names(text):
         words = name.split()
         if not 2 <= len(words) <= 4 or _ORG_SUFFIX.search(name):
