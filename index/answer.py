@@ -432,9 +432,7 @@ def _rank(
                 continue  # orders aimed at a model are never quoted (index/safety.py)
             terms = set(analyze(text))
             coverage = _coverage(entries, terms)
-            named = (
-                sum(1 for n in names if name_in(n, sentence.text)) / len(names) if names else 1.0
-            )
+            named = sum(_named(n, text) for n in names) / len(names) if names else 1.0
             # "The entrepreneur worked at…" right after a sentence naming him is about him:
             # half the credit carries over one sentence.
             named, carried = max(named, carried * 0.5), named
@@ -499,6 +497,15 @@ def passages(chunks: Sequence[ScoredChunk]) -> list[ScoredChunk]:
             )
         out.append(current)
     return sorted(out, key=lambda c: -c.score)
+
+
+def _named(name: str, text: str) -> float:
+    """1 when the text gives the name; 0.8 when it gives a person's surname alone, as news
+    copy does after the first mention ("Wei is best known for…")."""
+    if name_in(name, text):
+        return 1.0
+    parts = name.split()
+    return 0.8 if len(parts) > 1 and len(parts[-1]) > 2 and name_in(parts[-1], text) else 0.0
 
 
 def name_in(name: str, text: str) -> bool:
