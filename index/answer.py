@@ -344,7 +344,21 @@ def _strength(
         strength = 0.5
     if text is not None and not any(_near_the_question(v, text, reading) for v in values):
         strength *= 0.6
+    if reading.answer_type == "role" and reading.organisations and text is not None and not any(
+        _role_at(v, text, reading.organisations) for v in values
+    ):
+        strength *= 0.8  # "vice-président de l'IA chez Microsoft" answers "title at Microsoft"
     return strength
+
+
+def _role_at(role: str, text: str, organisations: Sequence[str]) -> bool:
+    """The role is followed, within a few words, by one of the organisations asked about."""
+    folded = fold_cached(text)
+    at = folded.find(fold_cached(role))
+    if at < 0:
+        return False
+    after = folded[at + len(role): at + len(role) + 30]
+    return any(fold_cached(o).split()[0] in after for o in organisations)
 
 
 _NEAR = 90  # characters: about a clause
@@ -369,9 +383,10 @@ def _near_the_question(value: str, text: str, reading: Question) -> bool:
 
 
 def _names_asked(value: str, reading: Question) -> bool:
-    """The value is (part of) a name the question gives: not an answer to it."""
+    """The value is (part of) a name the question gives: not an answer to it. A value that
+    merely holds one ("vice-président … chez Microsoft") still answers."""
     folded = fold_cached(value)
-    return any(folded in fold_cached(n) or fold_cached(n) in folded for n in reading.names)
+    return any(folded in fold_cached(n) for n in reading.names)
 
 
 def _word_weights(
