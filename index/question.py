@@ -132,6 +132,7 @@ _PLURAL = re.compile(
     r"laboratoires|entreprises|societes|start-ups|startups|outlets|medias|organi[sz]ations|"
     r"universities|universites|groupes|groups)\b"
 )
+_WHO_IS = re.compile(r"^\s*(?:who|qui)\s+(?:is|was|est|etait)\s+")
 _YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 _NOW = re.compile(
     r"\b(?:now|today|currently|these days|at the moment|presently|aujourd'hui|actuellement|"
@@ -227,6 +228,10 @@ def _read(question: str, organisations: Sequence[Organisation]) -> Question:
     if answer_type == "person" and re.search(r"\b(?:four|three|two|five|quatre|trois|deux|"
                                              r"cinq|\d+)\b", folded):
         answer_type = "people"
+    # "Who is X?" about a named person asks what X does.
+    if answer_type == "person" and people and _WHO_IS.match(folded) and len(
+        folded.split()) <= len(people[0].split()) + 4:
+        answer_type = "role"
     # "Who hired / poached X?" asks for the organisation when X is a person.
     if answer_type == "person" and people and relation in ("hired", "poached") and re.match(
         r"^\s*(?:and |et )?(?:who|qui)\b", folded

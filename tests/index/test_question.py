@@ -62,6 +62,8 @@ def test_every_way_of_saying_a_move_maps_to_one_relation(question: str, relation
         ("Name the three people Lumenfeld hired.", "people"),
         ("Who heads reasoning at Lumenfeld?", "person"),
         ("Qui dirige l'équipe de raisonnement de Lumenfeld ?", "person"),
+        ("Who is Oskar Brandt?", "role"),
+        ("Qui est Maëlle Ardent ?", "role"),
     ],
 )
 def test_expected_answer_type(question: str, answer_type: str) -> None:
