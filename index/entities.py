@@ -71,7 +71,9 @@ _DATE = re.compile(
     rf"(?:(?:en |in |dès |since |début |fin |mi-|early |late |mid-)?(?:{_MONTH}) (?:19|20)\d\d)|"
     r"(?:en |in |since |depuis |dès )?(?:19|20)\d\d|"
     r"(?:d'ici |by )?(?:la )?(?:fin|end) (?:de l['’]année|of the year|(?:de )?(?:19|20)\d\d)|"
-    r"last year|l['’]an dernier|l['’]année dernière)\b",
+    r"last year|l['’]an dernier|l['’]année dernière|(?:le|la) (?:mois|semaine) dernier|"
+    r"(?:la )?semaine dernière|last (?:month|week)|(?:earlier )?this (?:week|month|year)|"
+    r"(?:plus tôt )?cette (?:semaine|année)|ce mois-ci|hier|yesterday)\b",
     re.IGNORECASE,
 )
 _NUMBER_WORDS = (
@@ -153,8 +155,10 @@ def number_value(word: str) -> int | None:
 def numbers(text: str) -> list[str]:
     """Counts, shares and amounts ("2 000", "100 millions de dollars", "un tiers"); the
     day numbers of dates ("du 6 au 10 février") are not counts."""
+    text = re.sub(  # a day range's first day
+        r"\b\d{1,2}\s*(?:au|to|–|-)\s*(?=\s*\d)",
+        lambda m: " " * len(m.group()), text)
     text = _DATE.sub(lambda m: " " * len(m.group()), text)
-    text = re.sub(r"\d{1,2}\s*(?:au|to|–|-)\s*(?=\s)", lambda m: " " * len(m.group()), text)
     out = []
     for m in _NUMBER.finditer(text):
         value = m.group().strip(" ,.")
@@ -268,14 +272,23 @@ _EN_TO_FR = dict(zip([m.casefold() for m in _MONTHS_EN], _MONTHS_FR, strict=True
 
 def localise_date(value: str, language: str) -> str:
     """A date expression in the question's language: 'août 2024' -> 'August 2024'."""
-    text = re.sub(r"^(?:le|on|en|in|dès|since|depuis)\s+", "", value, flags=re.IGNORECASE)
+    # "le 17 mai" -> "17 mai", but "le mois dernier" keeps its article.
+    text = re.sub(r"^(?:(?:le|on)\s+(?=\d)|(?:en|in|dès|since|depuis)\s+)", "", value,
+                  flags=re.IGNORECASE)
     if language == "en":
         text = re.sub(r"\b1er\b", "1", text)
         text = re.sub(r"(?:la )?fin de l['’]année", "the end of the year", text, flags=re.I)
         text = re.sub(r"l['’]an dernier|l['’]année dernière", "last year", text, flags=re.I)
+        text = re.sub(r"^(?:le|la) (?=mois|semaine)", "", text, flags=re.I)
+        for fr, en in (("mois dernier", "last month"), ("semaine dernière", "last week"),
+                       ("cette semaine", "this week"),
+                       ("cette année", "this year"), ("ce mois-ci", "this month"),
+                       ("hier", "yesterday"), ("plus tôt", "earlier")):
+            text = re.sub(fr, en, text, flags=re.I)
         text = re.sub(r"\bdébut\b", "early", text, flags=re.I)
         text = re.sub(r"\bfin\b", "late", text, flags=re.I)
         return re.sub(r"\w+", lambda m: _FR_TO_EN.get(fold_cached(m.group()), m.group()), text)
+    text = re.sub(r"^(Le|La|Fin|Début) ", lambda m: m.group(1).lower() + " ", text)
     text = re.sub(r"the end of the year|end of the year", "la fin de l'année", text, flags=re.I)
     text = re.sub(r"last year", "l'an dernier", text, flags=re.I)
     text = re.sub(r"(\w+) (\d{1,2})(?:st|nd|rd|th)?,? ", r"\2 \1 ", text)

@@ -45,7 +45,8 @@ _RELATION_WORDS: tuple[tuple[Relation, str], ...] = (
         ("left", r"\b(?:left|leav\w*|quit\w*|depart\w*|resign\w*|exit\w*|step(?:ped|s)? down|"
                  r"quitt\w*|parti[es]?\b(?! (?:chez|pour|rejoindre))|part(?:ent|ir)\b(?! "
                  r"(?:chez|pour))|demission\w*|lost|lose|loses|perd\w*)\b"),
-        ("joined", r"\b(?:join\w*|rejoi\w*|went to|moved to|gone to|parti[es]? (?:chez|pour|"
+        ("joined", r"\b(?:join\w*|rejoi\w*|went|moved to|gone to|go|goes|going|"
+                   r"head(?:ed|ing) to|parti[es]? (?:chez|pour|"
                    r"rejoindre)|partir (?:chez|pour)|passe[es]? (?:a|chez)|arriv\w*|"
                    r"came (?:to|from))\b"),
         ("leads", r"\b(?:lead[s]?|run[s]?|runs|head[s]?|in charge|dirig\w*|pilot\w*|"
@@ -131,6 +132,12 @@ _PLURAL = re.compile(
     r"\b(?:which|what|quel(?:le)?s|lesquel(?:le)?s)\b(?: [\w'-]+){0,2} (?:companies|firms|labs|"
     r"laboratoires|entreprises|societes|start-ups|startups|outlets|medias|organi[sz]ations|"
     r"universities|universites|groupes|groups)\b"
+)
+# "the four researchers", "3 engineers" (not "on 17 May"): a list is asked for.
+_COUNT = re.compile(
+    r"\b(?:two|three|four|five|six|deux|trois|quatre|cinq|six)\b|"
+    r"\b\d+ (?!(?:jan|feb|fev|mar|apr|avr|may|mai|jun|juin|jul|juil|aug|aou|sep|oct|nov|dec))"
+    r"[a-z]"
 )
 _WHO_IS = re.compile(r"^\s*(?:who|qui)\s+(?:is|was|est|etait)\s+")
 _YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
@@ -225,8 +232,7 @@ def _read(question: str, organisations: Sequence[Organisation]) -> Question:
     year = _YEAR.search(question)
     after = _AFTER.search(folded)
     attributes = tuple(key for key, asks, _ in _ATTRIBUTES if asks.search(folded))
-    if answer_type == "person" and re.search(r"\b(?:four|three|two|five|quatre|trois|deux|"
-                                             r"cinq|\d+)\b", folded):
+    if answer_type == "person" and _COUNT.search(folded):
         answer_type = "people"
     # "Who is X?" about a named person asks what X does.
     if answer_type == "person" and people and _WHO_IS.match(folded) and len(
