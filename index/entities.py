@@ -73,12 +73,16 @@ _DATE = re.compile(
     r"(?:d'ici |by )?(?:la )?(?:fin|end) (?:de l['’]année|of the year|(?:de )?(?:19|20)\d\d)|"
     r"last year|l['’]an dernier|l['’]année dernière|(?:le|la) (?:mois|semaine) dernier|"
     r"(?:la )?semaine dernière|last (?:month|week)|(?:earlier )?this (?:week|month|year)|"
-    r"(?:plus tôt )?cette (?:semaine|année)|ce mois-ci|hier|yesterday)\b",
+    r"(?:plus tôt )?cette (?:semaine|année)|ce mois-ci|hier|yesterday|"
+    rf"(?:en |in |début |fin |mi-|early |late |mid-)(?:{_MONTH})|"
+    r"(?:au |in the |this |last |cet |l['’])(?:printemps|été|automne|hiver|spring|summer|"
+    r"autumn|fall|winter)(?: dernier| prochain)?)\b",
     re.IGNORECASE,
 )
 _NUMBER_WORDS = (
     r"un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|"
-    r"vingt|cent|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty"
+    r"vingt|cent|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+    r"(?:une |a )?(?:dizaines?|centaines?|milliers|dozens?|hundreds|thousands|plusieurs|several)"
 )
 _NUMBER = re.compile(
     rf"(?:[$€£]\s?\d[\d\s.,]*(?:\s?(?:millions?|milliards?|billions?|million|bn|m|k))?"
@@ -98,7 +102,11 @@ _ROLE = re.compile(
     r"president|pdg|ceo|cto|cfo|coo|professeur(?: assistant)?|professor|assistant professor|"
     r"porte-parole|spokes(?:man|woman|person)|co-?fondat(?:eur|rice)|co-?founder|"
     r"fondat(?:eur|rice)|founder|manager|lead(?:er)?|chercheur|chercheuse|researcher|"
-    r"ingénieur(?:e)? de recherche|research engineer)(?:[ -](?:de|of|du|des|de la|d['’]|chargée?|"
+    r"ingénieur(?:e)? de recherche|research engineer|research scientist|scientist|"
+    r"engineer|ingénieur(?:e)?|s?e?vp|advis[eo]r|conseill(?:er|ère)|board member|"
+    r"membre du conseil|administrat(?:eur|rice)|partner|associée?|fellow|analyst|"
+    r"chair(?:man|woman)?|general manager|chef de produit|product manager)"
+    r"(?:[ -](?:de|of|du|des|de la|d['’]|chargée?|"
     r"in charge|for|principal|générale?|technique|général|adjoint(?:e)?|en chef|"
     r"[A-ZÀ-Þa-zà-ÿ'’-]+)){0,7})",
     re.IGNORECASE,

@@ -50,3 +50,11 @@ def test_people_organisations_roles_and_reasons() -> None:
         0].startswith("vice-président de la recherche")
     assert entities.reasons("Ines Varga est partie pour se consacrer à la recherche.") == [
         "pour se consacrer à la recherche"]
+
+
+def test_looser_dates_counts_and_titles_still_answer() -> None:
+    assert entities.dates("Oskar Brandt arrivera au printemps, après un départ en juin.") == [
+        "au printemps", "en juin"]
+    assert entities.numbers("Lumenfeld a recruté une dizaine d'ingénieurs.") == ["dizaine"]
+    assert entities.roles("Ines Varga, research scientist at Lumenfeld, declined.")[0].startswith(
+        "research scientist")
