@@ -261,7 +261,9 @@ def _answer_values(
     for cand, citation in zip(chosen, citations, strict=True):
         if cand not in picked:
             continue
-        for value in cand.values[: (12 if many else 1)]:
+        # "Who did Meta bring on?" may be several people named in one sentence.
+        several = reading.answer_type == "person" and reading.asks_move
+        for value in cand.values[: (12 if many else 4 if several else 1)]:
             key = fold(value)
             shown.setdefault(key, value)
             by_value.setdefault(key, [])
@@ -304,6 +306,10 @@ def typed_values(text: str, reading: Question, gazetteer: Gazetteer) -> tuple[st
     given = _numbers_given(reading.text)
     out = [v for v in found if fold_cached(v) not in asked and not _names_asked(v, reading)
            and entities.number_value(v.split()[0]) not in given]
+    if kind in ("date", "number", "organisation", "place", "role") and reading.relation:
+        # "…set up xAI in March 2023 … is leaving; he announced it on August 13, 2025":
+        # for "when did he leave", the date nearest the leaving comes first.
+        out.sort(key=lambda v: _distance_to_relation(v, text, reading))
     if kind in ("person", "people") and gazetteer.people:
         # People the move records know come first: the question is about talent moves,
         # and the CEO quoted beside them is seldom the answer.
@@ -359,6 +365,16 @@ def _role_at(role: str, text: str, organisations: Sequence[str]) -> bool:
         return False
     after = folded[at + len(role): at + len(role) + 30]
     return any(fold_cached(o).split()[0] in after for o in organisations)
+
+
+def _distance_to_relation(value: str, text: str, reading: Question) -> int:
+    folded = fold_cached(text)
+    at = folded.find(fold_cached(value))
+    assert reading.relation is not None
+    anchors = [m.start() for m in relation_pattern(reading.relation).finditer(folded)]
+    if at < 0 or not anchors:
+        return 0
+    return min(abs(a - at) for a in anchors)
 
 
 _NEAR = 90  # characters: about a clause

@@ -65,7 +65,8 @@ _TYPE_WORDS: tuple[tuple[AnswerType, str], ...] = (
                    r"what (?:made|led|drove|prompted)|qu'est-ce qui a pousse|motiv\w*)\b"),
         ("number", r"\b(?:how (?:many|much)|combien|what (?:share|proportion|percentage|"
                    r"number|fraction|amount|sum)|quel(?:le)? (?:part|proportion|pourcentage|"
-                   r"nombre|montant|somme)|how large|how big|what signing bonus|"
+                   r"nombre|montant|somme|salaire|prime|remuneration)|how large|how big|"
+                   r"what signing bonus|"
                    r"what (?:salary|price|bonus))\b"),
         ("date", r"(?:^\s*(?:and |et )?(?:when|quand)\b|\bsince when\b|\bdepuis quand\b|"
                  r"\b(?:what|which) (?:date|year|month|day)\b|\bin (?:what|which) year\b|"
@@ -108,9 +109,9 @@ _TYPES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in _TYPE_WORDS)
 _ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
     (key, re.compile(asks, re.IGNORECASE), re.compile(states, re.IGNORECASE))
     for key, asks, states in (
-        ("salary", r"\b(?:salar\w*|earn\w*|gagn\w*|remunera\w*|compensation|wage\w*|"
+        ("salary", r"\b(?:salary|salaires?|earn\w*|gagn\w*|remunera\w*|compensation|wage\w*|"
                    r"how much (?:is|was|are|were|does|did) \w+(?: \w+)? (?:paid|make))\b",
-         r"\b(?:salar\w*|earn\w*|paid|pay\w*|gagn\w*|remunera\w*|compensation|package|"
+         r"\b(?:salary|salaires?|earn\w*|paid|pay\w*|gagn\w*|remunera\w*|compensation|package|"
          r"wage\w*|\$|dollars?|euros?|€|primes?|bonus\w*)"),
         ("investors", r"\b(?:invest\w*|fund(?:s|ed|ing|ers)?|financ\w*|backers?|backed|"
                       r"bailleurs?|levee|raised?)\b",

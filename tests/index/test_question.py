@@ -86,6 +86,7 @@ def test_names_people_organisations_and_time() -> None:
     [
         ("What salary does Oskar Brandt earn at Lumenfeld?", "salary"),
         ("Combien gagne Oskar Brandt ?", "salary"),
+        ("Quel salaire Lumenfeld a-t-il offert à Oskar Brandt ?", "salary"),
         ("Which investors back Brightmoor Labs?", "investors"),
         ("Qui sont les investisseurs de Brightmoor Labs ?", "investors"),
         ("Who is the CTO of Lumenfeld?", "cto"),
