@@ -83,6 +83,11 @@ def test_a_date_says_its_precision_and_source(engine: Engine) -> None:
     assert "d'après l'article du 2025-06-02" in lead(answer.text)
 
 
+def test_the_date_nearest_the_move_asked_answers(engine: Engine) -> None:
+    answer = engine.ask("When did Oskar Brandt leave Quillwork AI?")
+    assert lead(answer.text).startswith("In short: January 2025 [1]"), answer.text
+
+
 def test_where_now_comes_from_the_newest_record(engine: Engine) -> None:
     answer = engine.ask("Where does Maëlle Ardent work now?")
     assert answer.mode == "records" and [v.text for v in answer.values] == ["Brightmoor Labs"]
