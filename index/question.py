@@ -141,6 +141,10 @@ _COUNT = re.compile(
     r"[a-z]"
 )
 _WHO_IS = re.compile(r"^\s*(?:who|qui)\s+(?:is|was|est|etait)\s+")
+_UNTIL = re.compile(
+    r"\b(?:by|before|until|till|as of|avant|jusqu'(?:en|a|au)|d'ici|des avant)"
+    r"(?: (?:the )?(?:end of |early |late |la fin |fin |debut )?(?:\w+))?\s*$"
+)
 _YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 _NOW = re.compile(
     r"\b(?:now|today|currently|these days|at the moment|presently|aujourd'hui|actuellement|"
@@ -164,7 +168,8 @@ class Question:
     names: tuple[str, ...] = ()  # every name as written (people and organisations)
     people: tuple[str, ...] = ()
     organisations: tuple[str, ...] = ()  # canonical names from corpus/organisations.yaml
-    year: str | None = None
+    year: str | None = None  # "in 2024": only that year
+    until: str | None = None  # "by 2024", "avant 2024": up to that year
     now: bool = False
     first: bool = False
     after: str | None = None  # "after leaving X": the organisation or event it follows
@@ -231,6 +236,10 @@ def _read(question: str, organisations: Sequence[Organisation]) -> Question:
         and len(n.split()) >= 2
     )
     year = _YEAR.search(question)
+    until = None
+    if year and _UNTIL.search(fold(question[: year.start()])):
+        # "by February 2026" bounds the time, it does not ask about that year alone.
+        until, year = year.group(1), None
     after = _AFTER.search(folded)
     attributes = tuple(key for key, asks, _ in _ATTRIBUTES if asks.search(folded))
     if answer_type == "person" and _COUNT.search(folded):
@@ -253,6 +262,7 @@ def _read(question: str, organisations: Sequence[Organisation]) -> Question:
         people=people,
         organisations=tuple(orgs),
         year=year.group(1) if year else None,
+        until=until,
         now=bool(_NOW.search(folded)),
         first=bool(_FIRST.search(folded)),
         after=after.group(1).strip() if after and after.group(1).strip() else None,

@@ -184,7 +184,8 @@ def records_answer(
     language = reading.language
     moves = [m for m in find_moves(store, MoveFilter(from_org=parsed.from_org,
                                                       to_org=parsed.to_org))
-             if meets(m, residual, reading.year)]
+             if meets(m, residual, reading.year)
+             and not (reading.until and m.date and m.date[:4] > reading.until)]
     moves = _newest_first(moves)
     if not moves:
         return None

@@ -76,6 +76,9 @@ def test_names_people_organisations_and_time() -> None:
     assert reading.people == () and reading.year == "2025"
     person = understand("Where is Maëlle Ardent now?", ORGS)
     assert person.people == ("Maëlle Ardent",) and person.now and not person.first
+    bounded = understand("How many researchers had left Lumenfeld by March 2025?", ORGS)
+    assert bounded.year is None and bounded.until == "2025"
+    assert understand("Qui a quitté Lumenfeld avant 2025 ?", ORGS).until == "2025"
     first = understand("Which company did Oskar Brandt first join?", ORGS)
     assert first.first and first.language == "en"
     assert understand("Qui Quillwork a-t-il perdu ?", ORGS).language == "fr"
