@@ -220,9 +220,8 @@ def _answering(candidates: list[_Candidate], reading: Question) -> list[_Candida
     if reading.year:
         kept = [c for c in kept if reading.year in c.sentence.text
                 or str(c.chunk.chunk.meta.get("published") or "").startswith(reading.year)]
-    if reading.answer_type in _TYPED:
-        typed = [c for c in kept if c.values]
-        kept = typed
+    if reading.answer_type in _TYPED and not reading.describe:
+        kept = [c for c in kept if c.values]
     return kept
 
 

@@ -176,6 +176,8 @@ class Question:
     attributes: tuple[str, ...] = ()  # asked-about attributes articles may not state
     follow_up: bool = False
     refers_to: str | None = None  # the earlier question a follow-up completes
+    # "Who is X?": a role is the best answer, but any sentence describing X answers too.
+    describe: bool = False
     plural: bool = field(default=False)
 
     @property
@@ -245,9 +247,10 @@ def _read(question: str, organisations: Sequence[Organisation]) -> Question:
     if answer_type == "person" and _COUNT.search(folded):
         answer_type = "people"
     # "Who is X?" about a named person asks what X does.
+    describe = False
     if answer_type == "person" and people and _WHO_IS.match(folded) and len(
         folded.split()) <= len(people[0].split()) + 4:
-        answer_type = "role"
+        answer_type, describe = "role", True
     # "Who hired / poached X?" asks for the organisation when X is a person.
     if answer_type == "person" and people and relation in ("hired", "poached") and re.match(
         r"^\s*(?:and |et )?(?:who|qui)\b", folded
@@ -263,6 +266,7 @@ def _read(question: str, organisations: Sequence[Organisation]) -> Question:
         organisations=tuple(orgs),
         year=year.group(1) if year else None,
         until=until,
+        describe=describe,
         now=bool(_NOW.search(folded)),
         first=bool(_FIRST.search(folded)),
         after=after.group(1).strip() if after and after.group(1).strip() else None,

@@ -83,6 +83,14 @@ def test_a_date_says_its_precision_and_source(engine: Engine) -> None:
     assert "d'après l'article du 2025-06-02" in lead(answer.text)
 
 
+def test_who_is_x_is_answered_by_what_the_articles_say_of_x(engine: Engine) -> None:
+    role = engine.ask("Who is Oskar Brandt?")
+    assert lead(role.text).startswith("In short: ") and "head of reasoning" in lead(role.text)
+    # No job title stated: the sentences about her still answer, without a lead.
+    described = engine.ask("Qui est Ines Varga ?")
+    assert not described.abstained and "Ines Varga" in described.text
+
+
 def test_the_date_nearest_the_move_asked_answers(engine: Engine) -> None:
     answer = engine.ask("When did Oskar Brandt leave Quillwork AI?")
     assert lead(answer.text).startswith("In short: January 2025 [1]"), answer.text
