@@ -119,7 +119,9 @@ _REASON = re.compile(
     r"\b(?:parce qu['’]|parce que|car |because|so that|so as to|in order to|afin de|"
     r"pour (?:poursuivre|se consacrer|monter|créer|lancer|rejoindre|des raisons)|"
     r"en raison d|citing|avançant|to pursue|to focus|to devote|to start|to build|"
-    r"to launch|to create|due to|reason)[^.;:!?]*",
+    r"to launch|to create|due to|reason|was about|wanted to|in a bid to|aims? to|"
+    r"hoping to|what (?:he|she|they) wanted|dans le but de|en quête de|souhait\w* |"
+    r"voulait|voulant|pour se concentrer)[^.;:!?]*",
     re.IGNORECASE,
 )
 _CAP = r"[A-ZÀ-ÖØ-Þ][\w’'.-]*"
