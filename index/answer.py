@@ -349,6 +349,11 @@ def _strength(
         strength = 0.5
     if text is not None and not any(_near_the_question(v, text, reading) for v in values):
         strength *= 0.6
+    elif text is not None and reading.relation and reading.answer_type in ("date", "number") and (
+        min(_distance_to_relation(v, text, reading) for v in values) > _NEAR
+    ):
+        # "When did X leave?": the date beside the leaving, not one beside X's name only.
+        strength *= 0.8
     if reading.answer_type == "role" and reading.organisations and text is not None and not any(
         _role_at(v, text, reading.organisations) for v in values
     ):
