@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from index.errors import BadQuestionError
 from index.safety import looks_like_injection
@@ -31,6 +31,10 @@ from index.types import (
     Move,
     PersonSummary,
 )
+
+if TYPE_CHECKING:
+    from index.entities import Gazetteer
+    from index.question import Question
 
 log = logging.getLogger(__name__)
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
@@ -250,7 +254,7 @@ class Engine:
             answer = llm.answer(question, answer.language, sources, fallback=answer)
         return answer
 
-    def understand(self, question: str, context: Sequence[str] = ()) -> Any:
+    def understand(self, question: str, context: Sequence[str] = ()) -> Question:
         """The typed reading of a question (index/question.py), a follow-up's names filled
         in from the conversation."""
         from index.organisations import load_organisations
@@ -259,7 +263,7 @@ class Engine:
         return understand(question, load_organisations(self.organisations_file), context)
 
     def evidence(
-        self, question: str, context: Sequence[str] = (), reading: Any = None
+        self, question: str, context: Sequence[str] = (), reading: Question | None = None
     ) -> tuple[Answer, tuple[Citation, ...]]:
         """The extractive answer and the ranked sentences it chose from (the sources an
         LLM is given)."""
@@ -274,12 +278,12 @@ class Engine:
             gazetteer=self._gazetteer(),
         )
 
-    def _gazetteer(self) -> Any:
+    def _gazetteer(self) -> Gazetteer:
         """Known organisations, outlets and movers, built once per index version."""
         from index.entities import Gazetteer
         from index.organisations import load_organisations, load_outlets
 
-        cached = getattr(self, "_gazetteer_cache", None)
+        cached: tuple[str, Gazetteer] | None = getattr(self, "_gazetteer_cache", None)
         if cached is not None and cached[0] == self._version:
             return cached[1]
         people = tuple(self.move_store.people()) if self.move_store is not None else ()
@@ -291,7 +295,7 @@ class Engine:
         self._gazetteer_cache = (self._version, gazetteer)
         return gazetteer
 
-    def _records_answer(self, question: str, reading: Any) -> Answer | None:
+    def _records_answer(self, question: str, reading: Question) -> Answer | None:
         from index.moves.summary import answer_from_records
         from index.organisations import load_organisations
 
