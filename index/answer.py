@@ -1,8 +1,12 @@
-"""The offline answerer: it picks the sentences that answer the question and quotes them.
+"""The offline answerer: it picks the sentences that hold an answer of the type asked,
+states that answer first, then quotes them.
 
-No model writes anything: the answer is the retrieved articles' own sentences, verbatim,
-each with a numbered citation, framed in the question's language. It abstains when the
-evidence is weak or when the question names someone or something no article mentions.
+No model writes anything: the lead sentence ("In short: August 2024 [1].") is made of
+values found in the quoted sentences (index/entities.py), in the question's language;
+the quotes below it are the articles' own sentences, verbatim, each with its numbered
+citation. It abstains when the question names someone or something no article mentions,
+when the evidence is weak, or when no sentence holds what is asked (a value of the
+expected type, the attribute or the year asked about).
 """
 
 from __future__ import annotations
