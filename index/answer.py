@@ -310,8 +310,8 @@ def typed_values(text: str, reading: Question, gazetteer: Gazetteer) -> tuple[st
     out = [v for v in found if fold_cached(v) not in asked and not _names_asked(v, reading)
            and entities.number_value(v.split()[0]) not in given]
     if kind in ("date", "number", "organisation", "place", "role") and reading.relation:
-        # "…set up xAI in March 2023 … is leaving; he announced it on August 13, 2025":
-        # for "when did he leave", the date nearest the leaving comes first.
+        # "…founded Lumenfeld in 2019 … and left it in May 2025": for "when did she
+        # leave", the date nearest the leaving comes first.
         out.sort(key=lambda v: _distance_to_relation(v, text, reading))
     if kind in ("person", "people") and gazetteer.people:
         # People the move records know come first: the question is about talent moves,
@@ -390,8 +390,8 @@ _NEAR = 90  # characters: about a clause
 
 def _near_the_question(value: str, text: str, reading: Question) -> bool:
     """The value sits within a clause of a name the question gives or of a word of the
-    relation it asks about: "…left xAI to launch Babuschkin Ventures", not the
-    "(formerly Twitter)" at the far end of the same sentence."""
+    relation it asks about: "…left Lumenfeld to launch Corvane Systems", not a company
+    named in passing at the far end of the same long sentence."""
     folded = fold_cached(text)
     at = folded.find(fold_cached(value))
     if at < 0:
@@ -540,7 +540,7 @@ def passages(chunks: Sequence[ScoredChunk]) -> list[ScoredChunk]:
 
 def _named(name: str, text: str) -> float:
     """1 when the text gives the name; 0.8 when it gives a person's surname alone, as news
-    copy does after the first mention ("Wei is best known for…")."""
+    copy does after the first mention ("Brandt previously spent six years at…")."""
     if name_in(name, text):
         return 1.0
     parts = name.split()
