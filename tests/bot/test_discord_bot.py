@@ -76,7 +76,7 @@ async def test_a_fresh_question_in_a_thread_is_answered_on_its_own(
     """The thread's earlier questions go to the engine, which sees this one needs none of
     them: a who-moved question gets the records' answer first, as outside a thread."""
     async with start_bot():
-        await mention(discord_server, "Quel poste occupait Mira Murati chez OpenAI ?")
+        await mention(discord_server, "Quel poste Lilian Weng occupe-t-elle chez OpenAI ?")
         first = await discord_server.wait_for_message(timeout=15)
         thread_id = int(first["channel_id"])
         await discord_server.user_message(

@@ -78,7 +78,7 @@ def test_who_moved_questions_are_answered_from_records(seed_engine: Engine) -> N
     assert "Mira Murati" in french.text and "Luke Metz" in french.text
     # A who-moved question asking more ("announced", "head of"): only the records whose
     # evidence sentence says so answer it.
-    narrowed = seed_engine.ask("Who announced she was leaving her job as head of FAIR?")
+    narrowed = seed_engine.ask("Who announced that she would leave her post as head of FAIR?")
     assert narrowed.mode == "records" and [v.text for v in narrowed.values] == ["Joelle Pineau"]
 
 
