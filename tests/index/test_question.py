@@ -93,7 +93,7 @@ def test_names_people_organisations_and_time() -> None:
         ("Which investors back Brightmoor Labs?", "investors"),
         ("Qui sont les investisseurs de Brightmoor Labs ?", "investors"),
         ("Who is the CTO of Lumenfeld?", "cto"),
-        ("Quel est le nom de la start-up de Maëlle Ardent ?", "name"),
+        ("Comment s'appelle la start-up de Maëlle Ardent ?", "name"),
     ],
 )
 def test_attributes_articles_may_not_state(question: str, attribute: str) -> None:
