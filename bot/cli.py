@@ -290,10 +290,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
         if question.casefold() in {"quit", "exit", ":q"}:
             return 0
         try:
-            from index.conversation import is_follow_up
-
-            context = previous[-1:] if is_follow_up(question) else []
-            answer = engine.ask(question, context)
+            # The earlier questions, all of them: the engine decides whether this one
+            # follows up on them (index/question.py), as it does for a Discord thread.
+            answer = engine.ask(question, previous)
         except TalentbotError as exc:
             print(f"talentbot: {redact.redact(str(exc))}")
             continue

@@ -1,8 +1,12 @@
-"""The offline answerer: it picks the sentences that answer the question and quotes them.
+"""The offline answerer: it picks the sentences that hold an answer of the type asked,
+states that answer first, then quotes them.
 
-No model writes anything: the answer is the retrieved articles' own sentences, verbatim,
-each with a numbered citation, framed in the question's language. It abstains when the
-evidence is weak or when the question names someone or something no article mentions.
+No model writes anything: the lead sentence ("In short: August 2024 [1].") is made of
+values found in the quoted sentences (index/entities.py), in the question's language;
+the quotes below it are the articles' own sentences, verbatim, each with its numbered
+citation. It abstains when the question names someone or something no article mentions,
+when the evidence is weak, or when no sentence holds what is asked (a value of the
+expected type, the attribute or the year asked about).
 """
 
 from __future__ import annotations
@@ -12,13 +16,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from index import entities
+from index.entities import Gazetteer, fold_cached, localise_date
 from index.keyword import KeywordIndex
 from index.lexicon import translations
+from index.phrasing import state
+from index.question import Question, attribute_stated, relation_pattern, understand
 from index.retrieve import ScoredChunk
 from index.safety import looks_like_injection
 from index.store import StoredChunk
-from index.text import Sentence, analyze, detect_language, fold, split_sentences, words
-from index.types import Answer, Citation, Language
+from index.text import Sentence, analyze, fold, split_sentences, words
+from index.types import Answer, AnswerValue, Citation, Language
 
 MIN_SCORE = 0.30  # below this the best sentence does not answer the question
 KEEP_RATIO = 0.72  # further quotes must score this share of the best one
@@ -63,34 +71,6 @@ _ANSWER_TYPES = {
     "person": re.compile(r"(?<!^)(?<![.!?] )\b[A-ZÀ-Þ][a-zà-ÿ]+[ -][A-ZÀ-Þ][a-zà-ÿ]+"),
     "organisation": re.compile(r"(?<!^)\b[A-Z][\w]*[A-Z]\w*|(?<!^)(?<![.!?] )\b[A-Z][a-z]+"),
 }
-_QUESTION_KINDS = [
-    (
-        "number",
-        re.compile(
-            r"\bhow (?:many|much)\b|\bcombien\b|\bwhat (?:share|proportion|percentage|number)\b|"
-            r"\bquelle (?:part|proportion)\b|\bquel (?:pourcentage|nombre)\b",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "date",
-        re.compile(
-            r"^\s*(?:when|quand)\b|\bsince when\b|\bdepuis quand\b|\bwhat (?:date|year)\b|"
-            r"\ben quelle année\b|\bà quelle date\b",
-            re.IGNORECASE,
-        ),
-    ),
-    ("person", re.compile(r"^\s*(?:who|whom|qui)\b", re.IGNORECASE)),
-    (
-        "organisation",
-        re.compile(
-            r"^\s*where\b|^\s*où\b|\bwhich (?:company|outlet|firm|lab|media|newspaper|startup)\b|"
-            r"\bquel(?:le)? (?:entreprise|média|société|laboratoire|journal|start-up)\b",
-            re.IGNORECASE,
-        ),
-    ),
-]
-
 _TEXTS = {
     "en": {
         "lead": "Here is what my articles say:",
@@ -105,11 +85,15 @@ _TEXTS = {
 }
 
 
+NO_NAMES = Gazetteer()  # no organisations, outlets or movers known
+
+
 @dataclass(frozen=True)
 class _Candidate:
     chunk: ScoredChunk
     sentence: Sentence  # offsets relative to the chunk text
     score: float
+    values: tuple[str, ...] = ()  # values of the asked type the sentence holds
 
 
 def question_names(question: str) -> list[str]:
@@ -146,35 +130,34 @@ def question_names(question: str) -> list[str]:
     return names
 
 
-def answer_question(
-    question: str,
-    chunks: Sequence[ScoredChunk],
-    keyword: KeywordIndex,
-    context: Sequence[str] = (),
-) -> Answer:
-    return answer_with_sources(question, chunks, keyword, context)[0]
-
-
 def answer_with_sources(
     question: str,
     chunks: Sequence[ScoredChunk],
     keyword: KeywordIndex,
     context: Sequence[str] = (),
     sources: int = 8,
+    reading: Question | None = None,
+    gazetteer: Gazetteer = NO_NAMES,
 ) -> tuple[Answer, tuple[Citation, ...]]:
     """The extractive answer, and the best `sources` sentences it chose from (exact quotes
-    with their articles), for a model that writes its own answer from them."""
-    language = detect_language(question)
-    names = question_names(question)
-    unknown = [n for n in names if not any(keyword.knows(t) for t in analyze(n))]
+    with their articles), for a model that writes its own answer from them.
+
+    `reading` is the question as index/question.py understood it (a follow-up's names
+    already filled in from the conversation)."""
+    reading = reading or understand(question, gazetteer.organisations, context)
+    language = reading.language
+    names = list(reading.names)
+    unknown = [n for n in question_names(question) if not any(keyword.knows(t) for t in analyze(n))]
     if unknown:
         # Naming the unknown is helpful, unless the question is an injection attempt
         # whose words should not be echoed back.
         shown = [] if looks_like_injection(question) else unknown
         return _abstain(question, language, shown), ()
-    entries = _word_weights(question, context, keyword)
+    extra = [reading.refers_to] if reading.refers_to else list(context)
+    entries = _word_weights(question, extra, keyword)
     chunks = passages(chunks)
-    candidates = _rank(chunks, entries, names, answer_kind(question))
+    kind = reading.answer_type
+    candidates = _rank(chunks, entries, names, kind, reading, gazetteer)
     if names:
         # Only articles that name everyone the question names can answer it.
         articles = {c.chunk.article_id for c in chunks}
@@ -182,17 +165,27 @@ def answer_with_sources(
         candidates = [c for c in candidates if c.chunk.chunk.article_id in relevant]
     if not candidates or candidates[0].score < MIN_SCORE:
         return _abstain(question, language, []), ()
+    closest = candidates[0]
+    candidates = _answering(candidates, reading)
+    if not candidates:
+        # Related sentences, none holding what is asked: say so, never quote them as
+        # the answer.
+        return _abstain(question, language, [], reading, closest), ()
     best = candidates[0]
     runners_up = [c for c in candidates[1:] if c.score >= KEEP_RATIO * best.score]
     chosen = [best, *runners_up[: MAX_QUOTES - 1]]
-    kind = answer_kind(question)
     dated = kind == "number" and len({c.chunk.chunk.article_id for c in chosen}) > 1
     if dated:
         # Figures from several articles may disagree (6 of 14 authors gone, then 11 of
         # 14): show each with its date, newest first, and let the reader see the change.
         chosen.sort(key=lambda c: str(c.chunk.chunk.meta.get("published") or ""), reverse=True)
     citations = tuple(_citation(i + 1, c, chunks) for i, c in enumerate(chosen))
-    lines = [_TEXTS[language]["lead"]]
+    values = _answer_values(chosen, citations, reading, gazetteer)
+    lines = []
+    lead = state_answer(reading, values, citations)
+    if lead:
+        lines.append(lead)
+    lines.append(_TEXTS[language]["lead"])
     for c in citations:
         line = _quote_line(c.quote, c.n, language)
         lines.append(f"({c.published}) {line}" if dated and c.published else line)
@@ -204,10 +197,220 @@ def answer_with_sources(
         confidence=min(1.0, best.score),
         mode="extractive",
         language=language,
+        answer_type=kind,
+        values=values,
+        follow_up_of=reading.refers_to,
     )
     floor = MIN_SCORE * 0.8
     pool = [c for c in candidates[:sources] if c.score >= floor]
     return answer, tuple(_citation(i + 1, c, chunks) for i, c in enumerate(pool))
+
+
+_TYPED_POOL = 24  # sentences read for typed values per question
+_TYPED = frozenset({"person", "people", "organisation", "date", "number", "role", "place"})
+
+
+def _answering(candidates: list[_Candidate], reading: Question) -> list[_Candidate]:
+    """The candidates that can answer: they state the attribute asked about (a salary,
+    investors, a CTO), fall in the year asked about, and, when the question asks for a
+    typed value, hold one. Empty means the articles do not say."""
+    floor = MIN_SCORE * 0.8
+    kept = [c for c in candidates if c.score >= floor]
+    for attribute in reading.attributes:
+        kept = [c for c in kept if attribute_stated(attribute, c.sentence.text)]
+        if reading.people:
+            # Someone's pay is stated about them, not read off a sentence on others.
+            kept = [c for c in kept if any(name_in(p, c.sentence.text) for p in reading.people)]
+    if reading.year:
+        kept = [c for c in kept if reading.year in c.sentence.text
+                or str(c.chunk.chunk.meta.get("published") or "").startswith(reading.year)]
+    if reading.answer_type in _TYPED and not reading.describe:
+        kept = [c for c in kept if c.values]
+    return kept
+
+
+def state_answer(
+    reading: Question, values: tuple[AnswerValue, ...], citations: Sequence[Citation]
+) -> str:
+    """One sentence, in the question's language, that states the answer with its [n]; a
+    date says which article's date it is."""
+    published = None
+    if reading.answer_type == "date" and values and values[0].citations:
+        cited = {c.n: c for c in citations}
+        first = cited.get(values[0].citations[0])
+        published = first.published if first else None
+    return state(values, reading.language, published)
+
+
+def _answer_values(
+    chosen: Sequence[_Candidate],
+    citations: Sequence[Citation],
+    reading: Question,
+    gazetteer: Gazetteer,
+) -> tuple[AnswerValue, ...]:
+    """The typed values of the quoted sentences: the best one's for a single answer, all
+    of them (across sentences and articles) for a list."""
+    many = reading.answer_type == "people" or reading.plural
+    picked = list(chosen[:1])
+    if many:
+        # A list comes from the sentence that enumerates it (the most values; the count
+        # asked when the question gives one), then the quoted sentences that add to it.
+        wanted = {entities.number_value(w) for w in words(reading.text)} - {None}
+        enumerating = max(chosen, key=lambda c: (len(c.values) in wanted, len(c.values)))
+        picked = [enumerating] + [c for c in chosen if c is not enumerating
+                                  and len(c.values) > 1 and not wanted]
+    by_value: dict[str, list[int]] = {}
+    shown: dict[str, str] = {}
+    for cand, citation in zip(chosen, citations, strict=True):
+        if cand not in picked:
+            continue
+        # "Who did Meta bring on?" may be several people named in one sentence.
+        several = reading.answer_type == "person" and reading.asks_move
+        for value in cand.values[: (12 if many else 4 if several else 1)]:
+            key = fold(value)
+            shown.setdefault(key, value)
+            by_value.setdefault(key, [])
+            if citation.n not in by_value[key]:
+                by_value[key].append(citation.n)
+    out = []
+    for key, ns in by_value.items():
+        text = shown[key]
+        if reading.answer_type == "date":
+            text = localise_date(text, reading.language)
+        out.append(AnswerValue(text, tuple(ns)))
+    return tuple(out)
+
+
+def typed_values(text: str, reading: Question, gazetteer: Gazetteer) -> tuple[str, ...]:
+    """Values of the asked type in `text` that the question does not already name."""
+    kind = reading.answer_type
+    if kind == "date":
+        found = entities.dates(text)
+    elif kind == "number":
+        found = entities.numbers(text)
+    elif kind in ("person", "people"):
+        found = entities.people_in(text, gazetteer)
+    elif kind in ("organisation", "place"):
+        # An outlet answers only a question about who reported something.
+        outlets = bool(_ABOUT_REPORTING.search(fold_cached(reading.text)))
+        found = entities.organisations_and_names(text, gazetteer, outlets)
+        found = [v for v in found if outlets or v not in gazetteer.outlets]
+        # Nor is the question's own organisation an answer under another of its names
+        # (FAIR for Meta).
+        own = _own_names(gazetteer, reading.organisations)
+        found = [v for v in found if fold_cached(v) not in own]
+    elif kind == "role":
+        found = entities.roles(text)
+    elif kind == "reason":
+        found = entities.reasons(text)
+    else:
+        return ()
+    asked = fold_cached(" ".join([reading.text, *reading.organisations]))
+    given = _numbers_given(reading.text)
+    out = [v for v in found if fold_cached(v) not in asked and not _names_asked(v, reading)
+           and entities.number_value(v.split()[0]) not in given]
+    if kind in ("date", "number", "organisation", "place", "role") and reading.relation:
+        # "…founded Lumenfeld in 2019 … and left it in May 2025": for "when did she
+        # leave", the date nearest the leaving comes first.
+        out.sort(key=lambda v: _distance_to_relation(v, text, reading))
+    if kind in ("person", "people") and gazetteer.people:
+        # People the move records know come first: the question is about talent moves,
+        # and the CEO quoted beside them is seldom the answer.
+        out.sort(key=lambda v: fold_cached(v) not in gazetteer.movers)
+    return tuple(out)
+
+
+@lru_cache(maxsize=64)
+def _numbers_given(question: str) -> frozenset[int | None]:
+    """The numbers a question already states ("twelve co-founders"): never its answer."""
+    return frozenset({entities.number_value(w) for w in words(question)} - {None})
+
+
+@lru_cache(maxsize=64)
+def _own_names(gazetteer: Gazetteer, organisations: tuple[str, ...]) -> frozenset[str]:
+    """Every name (folded) of the organisations a question names."""
+    return frozenset(fold(n) for o in gazetteer.organisations if o.name in organisations
+                     for n in o.all_names)
+
+
+_ABOUT_REPORTING = re.compile(
+    r"\b(?:outlet|media|medias|newspaper|journal|press|presse|report\w*|revel\w*|reveal\w*|"
+    r"rapport\w*|annonc\w*|announc\w*|selon qui|according to whom)\b"
+)
+
+
+def _strength(
+    values: Sequence[str], reading: Question, gazetteer: Gazetteer, text: str | None = None
+) -> float:
+    """How surely the sentence holds an answer of the asked type: a known organisation or
+    outlet, or a full name, counts fully; a lone capitalised word (maybe a product) half."""
+    if not values:
+        return 0.0
+    strength = 1.0
+    if reading.answer_type in ("organisation", "place") and not any(
+        fold_cached(v) in gazetteer.known or len(v.split()) > 1 for v in values
+    ):
+        strength = 0.5
+    if text is not None and not any(_near_the_question(v, text, reading) for v in values):
+        strength *= 0.6
+    elif text is not None and reading.relation and reading.answer_type in ("date", "number") and (
+        min(_distance_to_relation(v, text, reading) for v in values) > _NEAR
+    ):
+        # "When did X leave?": the date beside the leaving, not one beside X's name only.
+        strength *= 0.8
+    if reading.answer_type == "role" and reading.organisations and text is not None and not any(
+        _role_at(v, text, reading.organisations) for v in values
+    ):
+        strength *= 0.8  # "vice-président de l'IA chez Microsoft" answers "title at Microsoft"
+    return strength
+
+
+def _role_at(role: str, text: str, organisations: Sequence[str]) -> bool:
+    """The role is followed, within a few words, by one of the organisations asked about."""
+    folded = fold_cached(text)
+    at = folded.find(fold_cached(role))
+    if at < 0:
+        return False
+    after = folded[at + len(role): at + len(role) + 30]
+    return any(fold_cached(o).split()[0] in after for o in organisations)
+
+
+def _distance_to_relation(value: str, text: str, reading: Question) -> int:
+    folded = fold_cached(text)
+    at = folded.find(fold_cached(value))
+    assert reading.relation is not None
+    anchors = [m.start() for m in relation_pattern(reading.relation).finditer(folded)]
+    if at < 0 or not anchors:
+        return 0
+    return min(abs(a - at) for a in anchors)
+
+
+_NEAR = 90  # characters: about a clause
+
+
+def _near_the_question(value: str, text: str, reading: Question) -> bool:
+    """The value sits within a clause of a name the question gives or of a word of the
+    relation it asks about: "…left Lumenfeld to launch Corvane Systems", not a company
+    named in passing at the far end of the same long sentence."""
+    folded = fold_cached(text)
+    at = folded.find(fold_cached(value))
+    if at < 0:
+        return True
+    anchors = [m.start() for m in relation_pattern(reading.relation).finditer(folded)] if (
+        reading.relation) else []
+    for name in reading.names:
+        for word in fold_cached(name).split():
+            anchors += [m.start() for m in re.finditer(rf"\b{re.escape(word)}\b", folded)]
+    if not anchors:
+        return True
+    return any(abs(a - at) <= _NEAR for a in anchors)
+
+
+def _names_asked(value: str, reading: Question) -> bool:
+    """The value is (part of) a name the question gives: not an answer to it. A value that
+    merely holds one ("vice-président … chez Microsoft") still answers."""
+    folded = fold_cached(value)
+    return any(folded in fold_cached(n) for n in reading.names)
 
 
 def _word_weights(
@@ -245,13 +448,18 @@ def _rank(
     entries: list[tuple[dict[str, float], float]],
     names: list[str],
     kind: str | None,
+    reading: Question | None = None,
+    gazetteer: Gazetteer = NO_NAMES,
 ) -> list[_Candidate]:
     if not entries:
         return []
     best_chunk = max((c.score for c in chunks), default=1.0) or 1.0
     seen: dict[tuple[str, int], _Candidate] = {}
+    typed_reading = reading is not None and reading.answer_type in _TYPED | {"reason"}
+    pending: list[tuple[float, float, tuple[str, int], ScoredChunk, Sentence]] = []
     for chunk in chunks:
         sentences = split_sentences(chunk.chunk.text)
+        carried = 0.0  # how well the sentence before named the question's people
         for i, sentence in enumerate(sentences):
             if i > 0 and _ANAPHORA.search(sentence.text):
                 # "C'était avant...", "Selon le WSJ, il a reçu..." mean nothing alone: quote
@@ -263,17 +471,32 @@ def _rank(
                 continue  # orders aimed at a model are never quoted (index/safety.py)
             terms = set(analyze(text))
             coverage = _coverage(entries, terms)
-            named = (
-                sum(1 for n in names if name_in(n, sentence.text)) / len(names) if names else 1.0
-            )
-            typed = 1.0 if kind and _ANSWER_TYPES[kind].search(text) else 0.0
+            named = sum(_named(n, text) for n in names) / len(names) if names else 1.0
+            # "The entrepreneur worked at…" right after a sentence naming him is about him:
+            # half the credit carries over one sentence.
+            named, carried = max(named, carried * 0.5), named
             length = min(1.0, len(text.split()) / 8)
-            score = length * (
-                0.6 * coverage + 0.2 * named + 0.1 * typed + 0.1 * chunk.score / best_chunk
-            )
+            retrieval = 0.1 * chunk.score / best_chunk
             key = (chunk.chunk.article_id, chunk.chunk.start + sentence.start)
+            if typed_reading:
+                base = length * (0.35 * coverage + 0.2 * named + retrieval)
+                pending.append((base, length, key, chunk, sentence))
+                continue
+            typed = 1.0 if kind in _ANSWER_TYPES and _ANSWER_TYPES[kind].search(text) else 0.0
+            score = length * (0.6 * coverage + 0.2 * named + 0.1 * typed + retrieval)
             if key not in seen or seen[key].score < score:
                 seen[key] = _Candidate(chunk, sentence, score)
+    # Typed extraction is the costly part: only the sentences that could still rank among
+    # the best are read for values (a sentence outside these cannot win on its words).
+    pending.sort(key=lambda p: -p[0])
+    for base, length, key, chunk, sentence in pending[:_TYPED_POOL]:
+        assert reading is not None
+        values = typed_values(sentence.text, reading, gazetteer)
+        # A sentence holding a value of the asked type, not just the question's words, is
+        # the one that answers.
+        score = base + length * 0.35 * _strength(values, reading, gazetteer, sentence.text)
+        if key not in seen or seen[key].score < score:
+            seen[key] = _Candidate(chunk, sentence, score, values)
     ranked = sorted(seen.values(), key=lambda c: -c.score)
     return _drop_overlaps(ranked)
 
@@ -315,12 +538,13 @@ def passages(chunks: Sequence[ScoredChunk]) -> list[ScoredChunk]:
     return sorted(out, key=lambda c: -c.score)
 
 
-def answer_kind(question: str) -> str | None:
-    """What sort of thing the question asks for, when its wording says so."""
-    for kind, pattern in _QUESTION_KINDS:
-        if pattern.search(question):
-            return kind
-    return None
+def _named(name: str, text: str) -> float:
+    """1 when the text gives the name; 0.8 when it gives a person's surname alone, as news
+    copy does after the first mention ("Brandt previously spent six years at…")."""
+    if name_in(name, text):
+        return 1.0
+    parts = name.split()
+    return 0.8 if len(parts) > 1 and len(parts[-1]) > 2 and name_in(parts[-1], text) else 0.0
 
 
 def name_in(name: str, text: str) -> bool:
@@ -403,10 +627,18 @@ def _quote_line(quote: str, n: int, language: Language) -> str:
     return f"« {quote} » [{n}]" if language == "fr" else f"“{quote}” [{n}]"
 
 
-def _abstain(question: str, language: Language, unknown: list[str]) -> Answer:
+def _abstain(
+    question: str,
+    language: Language,
+    unknown: list[str],
+    reading: Question | None = None,
+    closest: _Candidate | None = None,
+) -> Answer:
     texts = _TEXTS[language]
     if unknown:
         text = texts["abstain_names"].format(names=", ".join(dict.fromkeys(unknown)))
+    elif reading is not None:
+        text = _dont_say(reading, closest)
     else:
         text = texts["abstain"]
     return Answer(
@@ -417,4 +649,40 @@ def _abstain(question: str, language: Language, unknown: list[str]) -> Answer:
         confidence=0.0,
         mode="abstained",
         language=language,
+        answer_type=reading.answer_type if reading else None,
+        follow_up_of=reading.refers_to if reading else None,
     )
+
+
+_WHAT = {
+    "en": {"date": "when", "number": "how many or how much", "person": "who",
+           "people": "who", "organisation": "which organisation", "place": "where",
+           "role": "which position", "reason": "why", "salary": "the pay",
+           "investors": "who the investors are", "cto": "who the CTO is",
+           "ceo": "who the CEO is", "headcount": "the headcount", "name": "the name"},
+    "fr": {"date": "quand", "number": "combien", "person": "qui", "people": "qui",
+           "organisation": "quelle organisation", "place": "où", "role": "quel poste",
+           "reason": "pourquoi", "salary": "la rémunération",
+           "investors": "qui sont les investisseurs", "cto": "qui est le directeur technique",
+           "ceo": "qui est le PDG", "headcount": "les effectifs", "name": "le nom"},
+}
+
+
+def _dont_say(reading: Question, closest: _Candidate | None) -> str:
+    """'My articles don't say …', pointing at most to the closest related article."""
+    language = reading.language
+    key = reading.attributes[0] if reading.attributes else reading.answer_type
+    what = _WHAT[language].get(key, "")
+    if reading.year and not reading.attributes:
+        what = (f"{what} en {reading.year}" if language == "fr"
+                else f"{what} in {reading.year}").strip()
+    if language == "fr":
+        text = f"Mes articles ne disent pas {what}.".replace("pas .", "pas cela.")
+    else:
+        text = f"My articles don't say {what}.".replace("say .", "say that.")
+    if closest is not None:
+        meta = closest.chunk.chunk.meta
+        title = str(meta.get("title") or closest.chunk.chunk.article_id)
+        text += (f" L'article le plus proche : « {title} »." if language == "fr"
+                 else f" The closest article: “{title}”.")
+    return text

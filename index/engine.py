@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from index.errors import BadQuestionError
 from index.safety import looks_like_injection
@@ -31,6 +31,10 @@ from index.types import (
     Move,
     PersonSummary,
 )
+
+if TYPE_CHECKING:
+    from index.entities import Gazetteer
+    from index.question import Question
 
 log = logging.getLogger(__name__)
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
@@ -204,15 +208,17 @@ class Engine:
         return text
 
     def ask(self, question: str, context: Sequence[str] = ()) -> Answer:
-        """Answer with cited quotes; `context` holds earlier questions of a conversation."""
+        """Answer with cited quotes; `context` holds the conversation's earlier questions,
+        oldest first (every face passes all it has: the engine decides whether this one
+        follows up on them, and on which)."""
         question = self.clean_question(question)
-        context = [self.clean_question(c)[:500] for c in context[-3:] if c.strip()]
+        context = [self.clean_question(c)[:500] for c in context[-5:] if c.strip()]
         self._ensure_loaded()
-        if not context:
-            answer = self._records_answer(question)
-            if answer is not None:
-                return answer
-        answer, sources = self.evidence(question, context)
+        reading = self.understand(question, context)
+        answer = self._records_answer(question, reading)
+        if answer is not None:
+            return answer
+        answer, sources = self.evidence(question, context, reading)
         llm = self.llm
         if llm is not None and not answer.abstained and sources and not looks_like_injection(
             " ".join([question, *context])
@@ -222,33 +228,56 @@ class Engine:
             answer = llm.answer(question, answer.language, sources, fallback=answer)
         return answer
 
+    def understand(self, question: str, context: Sequence[str] = ()) -> Question:
+        """The typed reading of a question (index/question.py), a follow-up's names filled
+        in from the conversation."""
+        from index.organisations import load_organisations
+        from index.question import understand
+
+        return understand(question, load_organisations(self.organisations_file), context)
+
     def evidence(
-        self, question: str, context: Sequence[str] = ()
+        self, question: str, context: Sequence[str] = (), reading: Question | None = None
     ) -> tuple[Answer, tuple[Citation, ...]]:
         """The extractive answer and the ranked sentences it chose from (the sources an
         LLM is given)."""
         from index.answer import answer_with_sources
 
         self._ensure_loaded()
-        query = " ".join([question, *context[-1:]])
+        reading = reading or self.understand(question, context)
+        query = " ".join([question, reading.refers_to or ""]).strip()
         chunks = self._retriever.retrieve(query)
-        return answer_with_sources(question, chunks, self._keyword, context)
+        return answer_with_sources(
+            question, chunks, self._keyword, context, reading=reading,
+            gazetteer=self._gazetteer(),
+        )
 
-    def _records_answer(self, question: str) -> Answer | None:
-        from index.moves.query import is_plain_move_question, parse_record_question
-        from index.moves.summary import records_answer
+    def _gazetteer(self) -> Gazetteer:
+        """Known organisations, outlets and movers, built once per index version."""
+        from index.entities import Gazetteer
+        from index.organisations import load_organisations, load_outlets
+
+        cached: tuple[str, Gazetteer] | None = getattr(self, "_gazetteer_cache", None)
+        if cached is not None and cached[0] == self._version:
+            return cached[1]
+        people = tuple(self.move_store.people()) if self.move_store is not None else ()
+        gazetteer = Gazetteer(
+            load_organisations(self.organisations_file),
+            load_outlets(self.organisations_file),
+            people,
+        )
+        self._gazetteer_cache = (self._version, gazetteer)
+        return gazetteer
+
+    def _records_answer(self, question: str, reading: Question) -> Answer | None:
+        from index.moves.summary import answer_from_records
         from index.organisations import load_organisations
-        from index.text import detect_language
 
         if self.move_store is None:
             return None
         known = load_organisations(self.organisations_file)
-        parsed = parse_record_question(question, known)
-        if parsed is None or not is_plain_move_question(question, known):
-            return None
-        language = detect_language(question)
         return self._from_records(
-            lambda moves: records_answer(question, parsed, moves, language), None
+            lambda moves: answer_from_records(question, reading, moves, known), None
         )
 
     @property

@@ -35,6 +35,18 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class AnswerValue:
+    """One value the answer states (a name, a date, a number...) and the citations that
+    hold it."""
+
+    text: str
+    citations: tuple[int, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "citations": list(self.citations)}
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     text: str
@@ -43,6 +55,9 @@ class Answer:
     confidence: float
     mode: AnswerMode
     language: Language
+    answer_type: str | None = None  # what the question asks for (index/question.py)
+    values: tuple[AnswerValue, ...] = ()  # the answer itself, stated first in `text`
+    follow_up_of: str | None = None  # the earlier question a follow-up was read with
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -52,6 +67,9 @@ class Answer:
             "confidence": round(self.confidence, 3),
             "mode": self.mode,
             "citations": [c.to_dict() for c in self.citations],
+            "answer_type": self.answer_type,
+            "values": [v.to_dict() for v in self.values],
+            "follow_up_of": self.follow_up_of,
         }
 
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from index.errors import ConfigError
 from index.llm import check
-from index.llm.prompt import build_messages
+from index.llm.prompt import build_messages, typed_evidence
 from index.llm.settings import LLMSettings
 from index.llm.transport import capped_transport, too_large
 from index.redact import redact  # a base URL can carry credentials (user:pass@)
@@ -597,7 +597,8 @@ class LLMAnswerer:
                     self._counts["no_sources"] += 1
             else:
                 numbered = [replace(s, n=i) for i, s in enumerate(sources, start=1)]
-                messages = build_messages(question, language, numbered)
+                messages = build_messages(question, language, numbered,
+                                          _analysis(fallback, numbered))
                 parts: list[str] = []
                 size = 0
                 stream = self._stream_call(messages)
@@ -635,7 +636,7 @@ class LLMAnswerer:
             return None
         # Numbered 1..k in the order given, whatever numbers the caller used.
         numbered = [replace(s, n=i) for i, s in enumerate(sources, start=1)]
-        messages = build_messages(question, language, numbered)
+        messages = build_messages(question, language, numbered, _analysis(fallback, numbered))
         try:
             text = self._call(lambda timeout: self._backend.chat(messages, timeout))
         except CallFailed as failure:
@@ -671,6 +672,8 @@ class LLMAnswerer:
             confidence=fallback.confidence,
             mode="llm",
             language=language,
+            answer_type=fallback.answer_type,
+            follow_up_of=fallback.follow_up_of,
         )
 
     def _count_error(self, failure: CallFailed) -> None:
@@ -703,6 +706,16 @@ class LLMAnswerer:
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._backend.close()
+
+
+def _analysis(fallback: Answer, sources: Sequence[Citation]) -> str:
+    """The extractive answer's typed evidence (answer type, candidate values) with each
+    value's citations renumbered to the prompt's sources (matched on the quoted sentence)."""
+    number = {(s.article_id, s.start): s.n for s in sources}
+    cited = {c.n: number.get((c.article_id, c.start)) for c in fallback.citations}
+    values = [(v.text, [n for n in (cited.get(c) for c in v.citations) if n is not None])
+              for v in fallback.values]
+    return typed_evidence(fallback.answer_type, values)
 
 
 def _make_backend(settings: LLMSettings) -> Backend:

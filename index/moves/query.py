@@ -91,6 +91,7 @@ _JOIN = re.compile(
     r"rejoi\w*|recrut\w*|embauch\w*|débauch\w*|arriv\w*|venus? de|passés? (?:à|chez))\b",
     re.IGNORECASE,
 )
+_HIRE = re.compile(r"hir|recruit|poach|recrut|embauch|débauch|debauch", re.IGNORECASE)
 _FOR = re.compile(r"\b(?:for|to|pour|vers|chez|à)\s*$", re.IGNORECASE)
 _FROM = re.compile(r"\b(?:from|de|d['’]|depuis|came from|venus? de)\s*$", re.IGNORECASE)
 _WHO = re.compile(r"^\s*(?:who|which|whom|qui|quels?|quelles?|lesquels)\b", re.IGNORECASE)
@@ -121,6 +122,9 @@ def parse_record_question(
     leave, join = _LEAVE.search(question), _JOIN.search(question)
     if not leave and not join:
         return None
+    if len(found) == 2 and leave and join and _HIRE.search(leave.group()):
+        # "Qui Meta a-t-il débauché chez OpenAI ?": a hire, read with its subject.
+        leave = None
     roles: dict[str, str] = {}
     for pos, org in found:
         before = question[:pos]
@@ -128,10 +132,19 @@ def parse_record_question(
             roles[org.name] = "from"
         elif _FOR.search(before) and (leave and leave.start() < pos):
             roles[org.name] = "to"
+        elif join and not leave and len(found) == 2:
+            # "Which Meta researchers joined Mistral?": before the verb, the origin; after
+            # it, the destination. A hiring verb turns it round ("Meta hired … OpenAI's").
+            hiring = bool(_HIRE.search(join.group()))
+            roles[org.name] = "to" if (pos > join.start()) != hiring else "from"
         elif leave and (not join or leave.start() < join.start()):
             roles[org.name] = "from" if "from" not in roles.values() else "to"
         else:
             roles[org.name] = "to" if "to" not in roles.values() else "from"
+    if len(found) == 2 and len(set(roles.values())) == 1 and join and not leave:
+        # Both on one side of the verb ("Which OpenAI researchers did Meta recruit?"): the
+        # first named is where they came from.
+        roles = {found[0][1].name: "from", found[1][1].name: "to"}
     # "Who did Meta hire?" / "Qui OpenAI a-t-il perdu ?": the organisation is the subject.
     if len(found) == 1 and join and found[0][0] < join.start():
         roles[found[0][1].name] = "to"
@@ -162,11 +175,35 @@ _PLAIN_WORDS = (
 
 
 def is_plain_move_question(question: str, organisations: Sequence[Organisation]) -> bool:
+    return not residual_words(question, organisations)
+
+
+def residual_words(question: str, organisations: Sequence[Organisation]) -> list[str]:
+    """The words a who-moved question holds besides the plain ones and the organisations
+    ("co-founder", "FAIR's head", "in 2024"): the further conditions a record must meet
+    to answer it."""
     from index.text import analyze, words
 
     allowed = set(analyze(_PLAIN_WORDS))
     for org in organisations:
         for name in org.all_names:
             allowed.update(analyze(name))
-    residual = [w for w in words(question) if set(analyze(w)) - allowed]
-    return not residual
+    return [w for w in words(question) if set(analyze(w)) - allowed]
+
+
+def meets(move: Move, residual: Sequence[str], year: str | None) -> bool:
+    """The record states every further condition of the question: each residual word
+    (one of its stems or translations) in its evidence sentence or role, the year asked
+    in its date or sentence."""
+    from index.lexicon import translations
+    from index.text import analyze
+
+    have = set(analyze(" ".join([move.evidence, move.role or ""])))
+    from index.entities import number_value
+
+    for word in residual:
+        if (year and year in word) or number_value(word) is not None:
+            continue  # the year is checked below; a count ("the four") is no condition
+        if not (set(analyze(word)) | translations(word)) & have:
+            return False
+    return not year or (move.date or "").startswith(year) or year in move.evidence

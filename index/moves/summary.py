@@ -4,18 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from index.entities import localise_date
 from index.moves.query import (
     MoveFilter,
     RecordQuestion,
     citation_for,
     describe,
     find_moves,
+    meets,
+    parse_record_question,
+    residual_words,
     resolve_person,
 )
 from index.moves.store import MoveStore
 from index.organisations import Organisation
+from index.phrasing import state
+from index.question import Question
 from index.types import (
     Answer,
+    AnswerValue,
     Citation,
     CitedMove,
     CompanySummary,
@@ -143,27 +150,140 @@ def person_summary(store: MoveStore, name: str, language: Language) -> PersonSum
     )
 
 
+def answer_from_records(
+    question: str,
+    reading: Question,
+    store: MoveStore,
+    organisations: Sequence[Organisation],
+) -> Answer | None:
+    """The answer straight from the move records, when the question is one they answer:
+    who moved between organisations (however phrased, with further conditions such as
+    "co-founder" or "in 2024" checked against each record), or where / when a named
+    person moved. None sends the question to retrieval."""
+    if reading.attributes:
+        return None  # a salary, investors...: the records do not hold them
+    if reading.people:
+        return _person_answer(question, reading, store)
+    if reading.answer_type not in ("person", "people") or not reading.asks_move:
+        return None
+    parsed = parse_record_question(reading.text, organisations)
+    if parsed is None:
+        return None
+    residual = residual_words(reading.text, organisations)
+    return records_answer(question, parsed, store, reading, residual)
+
+
 def records_answer(
-    question: str, parsed: RecordQuestion, store: MoveStore, language: Language
+    question: str,
+    parsed: RecordQuestion,
+    store: MoveStore,
+    reading: Question,
+    residual: Sequence[str] = (),
 ) -> Answer | None:
     """The answer to a who-moved question, straight from the records; None if none match."""
-    moves = _newest_first(
-        find_moves(store, MoveFilter(from_org=parsed.from_org, to_org=parsed.to_org))
-    )
+    language = reading.language
+    moves = [m for m in find_moves(store, MoveFilter(from_org=parsed.from_org,
+                                                      to_org=parsed.to_org))
+             if meets(m, residual, reading.year)
+             and not (reading.until and m.date and m.date[:4] > reading.until)]
+    moves = _newest_first(moves)
     if not moves:
         return None
     numbering = _Numbering(store)
-    lines = [_TEXT[language]["records"]]
-    for move in moves[:MAX_LISTED]:
-        lines.append(f"- {describe(move, language)} [{numbering.cite(move)}]")
+    listed = [(move, numbering.cite(move)) for move in moves[:MAX_LISTED]]
+    by_person: dict[str, list[int]] = {}
+    for move, n in listed:
+        by_person.setdefault(move.person, [])
+        if n not in by_person[move.person]:
+            by_person[move.person].append(n)
+    values = tuple(AnswerValue(p, tuple(ns)) for p, ns in by_person.items())
+    lines = [state(values, language), _TEXT[language]["records"]]
+    for move, n in listed:
+        lines.append(f"- {describe(move, language)} [{n}]")
     if len(moves) > MAX_LISTED:
         lines.append(_TEXT[language]["more"].format(n=len(moves) - MAX_LISTED))
+    return _answer(question, reading, "\n".join(lines), numbering, values)
+
+
+def _person_answer(question: str, reading: Question, store: MoveStore) -> Answer | None:
+    """'Where does X work now?', 'When did X leave Y?', 'Who poached X?': the person's
+    records, newest first ("now") or oldest first ("first"), narrowed to the
+    organisations and year the question names."""
+    if len(reading.people) != 1 or reading.answer_type not in ("organisation", "place", "date"):
+        return None
+    if not (reading.asks_move or reading.now):
+        return None
+    person = resolve_person(store, reading.people[0])
+    if person is None:
+        return None
+    moves = _newest_first(find_moves(store, MoveFilter(person=person)))
+    orgs = set(reading.organisations)
+    if orgs:
+        moves = [m for m in moves if orgs & {m.from_org, m.to_org}]
+    if reading.year:
+        moves = [m for m in moves if (m.date or "").startswith(reading.year)]
+    if reading.first:
+        moves = list(reversed(moves))
+    language = reading.language
+    leaving = reading.relation == "left" and not reading.now
+    if reading.answer_type == "date":
+        moves = [m for m in moves if m.date and m.date_source == "text"]
+    elif leaving:
+        moves = [m for m in moves if m.from_org and m.from_org not in orgs]
+    else:
+        moves = [m for m in moves if m.to_org and m.to_org not in orgs]
+    if not moves:
+        return None
+    move = moves[0]
+    numbering = _Numbering(store)
+    n = numbering.cite(move)
+    if reading.answer_type == "date":
+        value = AnswerValue(localise_date(_spell_date(move.date or "", language), language), (n,))
+        lead = state((value,), language, numbering.citations[0].published)
+    else:
+        value = AnswerValue((move.from_org if leaving else move.to_org) or "", (n,))
+        lead = state((value,), language)
+    mark = "« {} » [{}]" if language == "fr" else "“{}” [{}]"
+    lines = [lead, _TEXT[language]["records"], f"- {describe(move, language)} [{n}]",
+             mark.format(move.evidence, n)]
+    return _answer(question, reading, "\n".join(lines), numbering, (value,))
+
+
+_MONTHS = {
+    "en": "January February March April May June July August September October November "
+          "December".split(),
+    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre "
+          "décembre".split(),
+}
+
+
+def _spell_date(iso: str, language: Language) -> str:
+    """'2024-08' -> 'August 2024' / 'août 2024'; '2024-08-03' -> '3 August 2024'."""
+    parts = iso.split("-")
+    if len(parts) == 1:
+        return iso
+    month = _MONTHS[language][int(parts[1]) - 1]
+    if len(parts) == 2:
+        return f"{month} {parts[0]}"
+    return f"{int(parts[2])} {month} {parts[0]}"
+
+
+def _answer(
+    question: str,
+    reading: Question,
+    text: str,
+    numbering: _Numbering,
+    values: tuple[AnswerValue, ...],
+) -> Answer:
     return Answer(
         question=question,
-        text="\n".join(lines),
+        text=text,
         citations=tuple(numbering.citations),
         abstained=False,
         confidence=1.0,
         mode="records",
-        language=language,
+        language=reading.language,
+        answer_type=reading.answer_type,
+        values=values,
+        follow_up_of=reading.refers_to,
     )

@@ -33,8 +33,11 @@ def test_ask_json_schema(seed_workdir: Path) -> None:
     result = talentbot(seed_workdir, "ask", "--json", *words)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert set(data) == {"question", "answer", "abstained", "confidence", "mode", "citations"}
+    # The schema only grows (issue 15 added the structured answer beside the text).
+    assert set(data) == {"question", "answer", "abstained", "confidence", "mode", "citations",
+                         "answer_type", "values", "follow_up_of"}
     assert data["question"] == "Who did Meta hire from OpenAI?"
+    assert data["values"] and all(v["citations"] for v in data["values"])
     assert data["citations"] and set(data["citations"][0]) == CITATION_KEYS
     assert data["mode"] in ("extractive", "records") and not data["abstained"]
 

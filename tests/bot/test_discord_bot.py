@@ -70,6 +70,25 @@ async def test_thread_follow_up_uses_the_previous_question(
     assert "juin 2023" in embed_text(follow)
 
 
+async def test_a_fresh_question_in_a_thread_is_answered_on_its_own(
+    discord_server: DiscordTestServer, start_bot: BotFactory
+) -> None:
+    """The thread's earlier questions go to the engine, which sees this one needs none of
+    them: a who-moved question gets the records' answer first, as outside a thread."""
+    async with start_bot():
+        await mention(discord_server, "Quel poste Lilian Weng occupe-t-elle chez OpenAI ?")
+        first = await discord_server.wait_for_message(timeout=15)
+        thread_id = int(first["channel_id"])
+        await discord_server.user_message(
+            channel_id=thread_id, content="Who left Meta for Mistral?"
+        )
+        fresh = await discord_server.wait_for_message(timeout=15)
+    text = embed_text(fresh)
+    assert int(fresh["channel_id"]) == thread_id
+    assert "In short:" in text and "From the moves recorded in my articles" in text
+    assert "Lample" in text and "Lavril" in text
+
+
 async def test_slash_ask_is_deferred_then_answered_within_limits(
     discord_server: DiscordTestServer, start_bot: BotFactory
 ) -> None:

@@ -83,8 +83,11 @@ def test_abstention_names_what_is_unknown_in_the_question_language(seed_engine: 
 def test_answer_framing_follows_the_question_language(seed_engine: Engine) -> None:
     fr = seed_engine.ask("Quel poste occupait Lilian Weng chez OpenAI ?")
     en = seed_engine.ask("What was Lilian Weng's job at OpenAI?")
-    assert fr.language == "fr" and fr.text.startswith("Voici")
-    assert en.language == "en" and en.text.startswith("Here")
+    # The answer first, then the quotes, both framed in the question's language.
+    assert fr.language == "fr" and fr.text.startswith("En bref : ")
+    assert "Voici ce que disent mes articles" in fr.text
+    assert en.language == "en" and en.text.startswith("In short: ")
+    assert "Here is what my articles say" in en.text
 
 
 def test_follow_up_uses_the_conversation(seed_engine: Engine) -> None:

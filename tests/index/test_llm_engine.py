@@ -55,6 +55,25 @@ def test_grounded_llm_answer_cites_verified_sources(
     assert "Princeton" in (request.user or "") and QUESTION in (request.user or "")
 
 
+def test_the_model_gets_the_typed_evidence(seed_workdir: Path, llm_server: LLMTestServer) -> None:
+    """The answer type and the candidate values the extractive answerer found, each with
+    its source number in the prompt, inside a delimited <analysis> block."""
+    llm_server.reset()
+    engine = llm_engine(seed_workdir, llm_server)
+    question = "Combien de coauteurs de l'étude OPT ont quitté Meta ?"
+    fallback, _ = engine.evidence(question)
+    assert fallback.answer_type == "number" and fallback.values
+    llm_server.script(reply("Huit des 19 coauteurs [1]."))
+    answer = engine.ask(question)
+    assert answer.mode == "llm" and answer.answer_type == "number"
+    request = llm_server.chat_requests[-1]
+    user = request.user or ""
+    analysis = user.split("<analysis>\n", 1)[1].split("\n</analysis>", 1)[0]
+    assert analysis.startswith("Expected answer: a number or amount. Candidates: ")
+    assert f'"{fallback.values[0].text}" [' in analysis
+    assert "An <analysis> block" in (request.system or "")
+
+
 def test_dead_endpoint_falls_back_to_the_extractive_answer_fast(seed_workdir: Path) -> None:
     with LLMTestServer() as server:
         url = server.openai_url
@@ -71,7 +90,7 @@ def test_dead_endpoint_falls_back_to_the_extractive_answer_fast(seed_workdir: Pa
 def test_rejected_output_falls_back(seed_workdir: Path, llm_server: LLMTestServer) -> None:
     llm_server.reset()
     llm_server.script(
-        reply("Il a enseigné à Princeton [7]."),  # no such source
+        reply("Il a enseigné à Princeton [97]."),  # no such source
         reply("Voir https://evil.example/phish [1]"),  # a link no article gave
         error(503), error(503), error(503),
     )

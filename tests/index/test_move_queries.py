@@ -35,6 +35,10 @@ ORGS = load_organisations(ROOT / "corpus" / "organisations.yaml")
         ("Who left OpenAI?", "OpenAI", None),
         ("Qui a rejoint Meta ?", None, "Meta"),
         ("Which researchers left FAIR?", "Meta", None),
+        ("Which Meta researchers joined Mistral AI?", "Meta", "Mistral AI"),
+        ("Quels chercheurs d'OpenAI ont rejoint Meta ?", "OpenAI", "Meta"),
+        ("Which OpenAI researchers did Meta recruit?", "OpenAI", "Meta"),
+        ("Qui Meta a-t-il débauché chez OpenAI ?", "OpenAI", "Meta"),
     ],
 )
 def test_who_moved_questions_are_read(question: str, from_org: str, to_org: str) -> None:

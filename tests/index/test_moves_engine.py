@@ -72,12 +72,14 @@ def test_who_moved_questions_are_answered_from_records(seed_engine: Engine) -> N
         assert name in answer.text
     assert {c.article_id for c in answer.citations} == {"000_7ad085f68d0b14a3"}
     french = seed_engine.ask("Qui OpenAI a-t-il perdu ?")
-    assert french.mode == "records" and french.text.startswith("D'après")
+    # The answer first (who), then the records with their evidence.
+    assert french.mode == "records" and french.text.startswith("En bref : ")
+    assert "D'après les mouvements relevés" in french.text
     assert "Mira Murati" in french.text and "Luke Metz" in french.text
-    # A question asking for more than who moved still goes to the articles' sentences.
-    assert seed_engine.ask("Who announced she was leaving her job as head of FAIR?").mode == (
-        "extractive"
-    )
+    # A who-moved question asking more ("announced", "head of"): only the records whose
+    # evidence sentence says so answer it.
+    narrowed = seed_engine.ask("Who announced that she would leave her post as head of FAIR?")
+    assert narrowed.mode == "records" and [v.text for v in narrowed.values] == ["Joelle Pineau"]
 
 
 def test_chart_renders_with_its_labels(seed_engine: Engine, tmp_path: Path) -> None:

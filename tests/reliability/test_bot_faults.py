@@ -726,7 +726,7 @@ async def test_row17_malformed_llm_output_falls_back(
     r = reliability(17, "malformed LLM output (invented citations, 10k chars): fallback")
     role = discord_server.add_role("staff")
     malformed = [
-        reply("Il a enseigné à Princeton [7]."),  # no such source
+        reply("Il a enseigné à Princeton [97]."),  # no such source
         reply(("Princeton " * 1000) + "[1]"),  # 10,000 characters
         reply(f"Voir https://evil.example/phish <@&{role.id}> [1]"),
         reply("Princeton, sans aucune source."),

@@ -1,0 +1,60 @@
+"""Typed extraction at answer time (index/entities.py), on invented sentences."""
+
+from __future__ import annotations
+
+from index import entities
+from index.entities import Gazetteer
+from index.organisations import Organisation
+
+GAZ = Gazetteer(
+    (Organisation("Lumenfeld"), Organisation("Quillwork AI", aliases=("Quillwork",))),
+    ("Le Monde",),
+    ("Maëlle Ardent",),
+)
+
+
+def test_dates_most_precise_first() -> None:
+    text = "Maëlle Ardent a quitté Quillwork le 3 février 2025, après l'avoir annoncé en 2024."
+    assert entities.dates(text) == ["le 3 février 2025", "en 2024"]
+    assert entities.dates("She left in May 2025, the company said last month.") == [
+        "in May 2025", "last month"]
+
+
+def test_dates_in_the_question_language() -> None:
+    assert entities.localise_date("en août 2024", "en") == "August 2024"
+    assert entities.localise_date("le 3 février 2025", "en") == "3 February 2025"
+    assert entities.localise_date("May 29, 2025", "fr") == "29 mai 2025"
+    assert entities.localise_date("Le mois dernier", "fr") == "le mois dernier"
+    assert entities.localise_date("d'ici la fin de l'année", "en").endswith("the end of the year")
+
+
+def test_numbers_are_counts_and_amounts_not_days() -> None:
+    text = ("Du 6 au 10 février 2025, neuf ingénieurs sont partis; Lumenfeld a offert "
+            "40 millions de dollars.")
+    values = entities.numbers(text)
+    assert "neuf" in [v.split()[0] for v in values]
+    assert any(v.startswith("40 millions de dollars") for v in values)
+    assert not any(v in ("6", "10", "2025") for v in values)
+    assert entities.number_value("douze") == entities.number_value("twelve") == 12
+
+
+def test_people_organisations_roles_and_reasons() -> None:
+    text = ("Selon Le Monde, Lumenfeld a débauché Maëlle Ardent et Tobias Quenneville, "
+            "ancien professeur à l'université de Grenoble.")
+    assert entities.people_in(text, GAZ) == ["Maëlle Ardent", "Tobias Quenneville"]
+    orgs = entities.organisations_and_names(text, GAZ)
+    assert "Lumenfeld" in orgs and "université de Grenoble" in orgs
+    assert "Le Monde" not in orgs  # an outlet only when asked about reporting
+    assert "Le Monde" in entities.organisations_and_names(text, GAZ, outlets=True)
+    assert entities.roles("Oskar Brandt, vice-président de la recherche chez Lumenfeld, a parlé.")[
+        0].startswith("vice-président de la recherche")
+    assert entities.reasons("Ines Varga est partie pour se consacrer à la recherche.") == [
+        "pour se consacrer à la recherche"]
+
+
+def test_looser_dates_counts_and_titles_still_answer() -> None:
+    assert entities.dates("Oskar Brandt arrivera au printemps, après un départ en juin.") == [
+        "au printemps", "en juin"]
+    assert entities.numbers("Lumenfeld a recruté une dizaine d'ingénieurs.") == ["dizaine"]
+    assert entities.roles("Ines Varga, research scientist at Lumenfeld, declined.")[0].startswith(
+        "research scientist")
