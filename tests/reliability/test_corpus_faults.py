@@ -139,7 +139,7 @@ def test_a_copy_never_takes_an_indexed_article_over(
 def test_doctor_sees_added_edited_and_deleted_files(reliability: Any, tmp_path: Path) -> None:
     from index.ops import doctor
 
-    r = reliability(18, "doctor: freshness sees added, edited and deleted corpus files")
+    r = reliability(20, "doctor: freshness sees added, edited and deleted corpus files")
     work = tmp_path / "w"
     corpus = work / "corpus" / "articles"
     corpus.mkdir(parents=True)
