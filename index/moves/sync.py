@@ -15,6 +15,7 @@ from index.organisations import BUILT_IN_FILE, load_organisations, load_outlets
 from index.settings import EngineSettings
 from index.types import IngestReport, SkippedFile
 
+
 def extractor_version() -> str:
     """Changes with the extraction code (the whole index/moves package) and the built-in
     organisations, so new rules re-extract every article (records only: nothing is
