@@ -35,6 +35,7 @@ from functools import lru_cache
 
 from index.corpus import Article
 from index.moves import rules as R
+from index.moves.recognise import article_lexicon, discover
 from index.organisations import Organisation
 from index.people import person_key
 from index.text import STOP_WORDS, split_sentences
@@ -121,9 +122,14 @@ class _Analysis:
         return self._cues
 
 
-def _analyse(raw: str, lexicon: R.Lexicon, extra: R.Lexicon | None) -> _Analysis:
+def _analyse(raw: str, lexicon: R.Lexicon, extra: R.Lexicon | None,
+             found: R.Lexicon | None = None) -> _Analysis:
     text = R.FoldedText(raw[:MAX_SENTENCE_CHARS])
     orgs, outlets = lexicon.find(text)
+    if found is not None:  # organisations the article itself introduces (recognise.py)
+        more = [o for o in found.find(text)[0]
+                if not any(o.start < k.end and k.start < o.end for k in orgs)]
+        orgs = sorted([*orgs, *more], key=lambda o: o.start)
     if extra is not None:  # an outlet wins over an organisation inside its name
         more = extra.find(text)[1]
         outlets += more
@@ -172,8 +178,10 @@ class _Reader:
         own = article.outlet
         extra = _outlet_lexicon(own) if own and not lexicon.knows(own) else None
         self.sentences = split_sentences(article.body)[:MAX_SENTENCES]
-        self.analyses = [_analyse(s.text, lexicon, extra) for s in self.sentences]
-        self.title = _analyse(article.title or "", lexicon, extra)
+        discovered = discover(f"{article.title or ''}\n{article.body}", lexicon)
+        found = article_lexicon(discovered) if discovered else None
+        self.analyses = [_analyse(s.text, lexicon, extra, found) for s in self.sentences]
+        self.title = _analyse(article.title or "", lexicon, extra, found)
         self.names: dict[str, str] = {}  # person key -> the name as first written
         surnames: dict[str, set[str]] = {}
         for analysis in (self.title, *self.analyses):

@@ -270,7 +270,9 @@ def test_each_person_of_a_list_gets_a_move() -> None:
 
 def test_empty_and_blank_bodies() -> None:
     assert extract("") == [] and extract("   \n\t ") == []
-    assert extract_moves(article("Meta a recruté Jean Dupont chez OpenAI."), (), ()) == []
+    # No list at all: the organisations the text introduces are still read.
+    (move,) = extract_moves(article("Jean Dupont a rejoint la start-up Lumenfeld."), (), ())
+    assert (move.person, move.from_org, move.to_org) == ("Jean Dupont", None, "Lumenfeld")
 
 
 _PIECES = st.sampled_from([
