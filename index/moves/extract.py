@@ -127,9 +127,9 @@ def _analyse(raw: str, lexicon: R.Lexicon, extra: R.Lexicon | None,
     text = R.FoldedText(raw[:MAX_SENTENCE_CHARS])
     orgs, outlets = lexicon.find(text)
     if found is not None:  # organisations the article itself introduces (recognise.py)
-        more = [o for o in found.find(text)[0]
-                if not any(o.start < k.end and k.start < o.end for k in orgs)]
-        orgs = sorted([*orgs, *more], key=lambda o: o.start)
+        new = [o for o in found.find(text)[0]
+               if not any(o.start < k.end and k.start < o.end for k in orgs)]
+        orgs = sorted([*orgs, *new], key=lambda o: o.start)
     if extra is not None:  # an outlet wins over an organisation inside its name
         more = extra.find(text)[1]
         outlets += more
