@@ -38,7 +38,7 @@ from index.moves import rules as R
 from index.moves.recognise import article_lexicon, discover
 from index.organisations import Organisation
 from index.people import person_key
-from index.text import STOP_WORDS, split_sentences
+from index.text import STOP_WORDS, fold, split_sentences
 from index.types import Move, MoveKind
 
 MAX_SENTENCE_CHARS = 2_000  # longer sentences are read up to here (their evidence is whole)
@@ -201,6 +201,53 @@ class _Reader:
                 analysis.persons.append(_Person(*analysis.text.to_folded(name.start, name.end),
                                                 key))
         self.headline = self._headline()
+        self.topic = self.title.topic or next((a.topic for a in self.analyses if a.topic), None)
+        self._resolve_org_epithets({o.name for o in discovered
+                                    if not R.INVESTOR_NAME.search(fold(o.name))})
+
+    def _resolve_org_epithets(self, introduced: set[str]) -> None:
+        """Context (e): "the startup", "l'entreprise", "la société" with no name after them
+        stand for the organisation named last before them; "the startup" for one named in
+        an earlier sentence and not in this one (preferring one the article introduced
+        itself: startups are seldom on any list)."""
+        seen: list[str] = [o.name for o in self.title.orgs]  # in order of mention
+        anyone = bool(self.title.persons)
+        for analysis in self.analyses:
+            added: list[R.OrgMention] = []
+            orgs = analysis.orgs
+            here_names = {o.name for o in orgs}
+            earlier = [n for n in seen if n not in here_names]
+            startup = next((n for n in reversed(earlier) if n in introduced),
+                           earlier[-1] if earlier else None)
+            pronoun = R.ORG_PRONOUN.match(analysis.text.folded)
+            if pronoun and not anyone and seen:  # "Elle a débauché X"
+                added.append(R.OrgMention(0, pronoun.end(), seen[-1]))
+            anyone = anyone or bool(analysis.persons)
+            for m in R.ORG_EPITHET.finditer(analysis.text.folded):
+                if any(o.start < m.end() + 25 and m.start() < o.end for o in orgs):
+                    continue  # "la start-up Lumenfeld": the name is there
+                before = [o.name for o in orgs if o.end <= m.start()]
+                name = startup if m.group("kind") else (before[-1] if before else (
+                    seen[-1] if seen else None))
+                if name is not None:
+                    added.append(R.OrgMention(m.start(), m.end(), name))
+            if added:
+                analysis.orgs = sorted([*orgs, *added], key=lambda o: o.start)
+            seen.extend(o.name for o in analysis.orgs)
+
+    @staticmethod
+    def _worked_at(analysis: _Analysis, focus: str | None, employers: dict[str, str]) -> None:
+        """A workplace stated without a move ("Elle a travaillé chez Google de 2016 à 2020")
+        is where the sentence's subject came from, for a later move that does not say."""
+        folded = analysis.text.folded
+        for org in analysis.orgs:
+            if not R.WORKED_AT.search(folded, max(0, org.start - 40), org.start):
+                continue
+            before = [p for p in analysis.persons if p.end <= org.start]
+            key = before[0].key if before else (
+                focus if R.SUBJECT_PRONOUN.match(folded) else None)
+            if key is not None:
+                employers[key] = org.name
 
     def _headline(self) -> tuple[str, str] | None:
         """(destination, origin) of a hiring the title announces."""
@@ -218,15 +265,26 @@ class _Reader:
         found: list[Move] = []
         prev: _Analysis | None = None
         prev_frames: list[_Frame] = []
+        focus: str | None = None  # the person the last sentence naming someone was about
+        latter: str | None = None  # the last person it named
+        employers: dict[str, str] = {}  # person key -> workplace the article gave them
         for sentence, analysis in zip(self.sentences, self.analyses, strict=True):
             frames: list[_Frame] = []
             roles: dict[str, str] = {}
             folded = analysis.text.folded
             someone = bool(analysis.persons) or bool(
-                prev_frames and R.SUBJECT_PRONOUN.match(folded))
+                (prev_frames or focus) and R.SUBJECT_PRONOUN.match(folded))
             if someone and (R.CUES.search(folded) or R.FORMER.search(folded)):
-                reader = _SentenceReader(analysis, prev, prev_frames, self.headline)
+                who = latter if R.LATTER.match(folded) else focus
+                reader = _SentenceReader(analysis, prev, prev_frames, self.headline,
+                                         _Context(who, employers, self.topic))
                 frames, roles = reader.frames(), reader.roles()
+                for index, affiliation in reader.affiliations.items():
+                    if affiliation.org is not None and not affiliation.former:
+                        employers.setdefault(analysis.persons[index].key, affiliation.org.name)
+            self._worked_at(analysis, focus, employers)
+            if analysis.persons:
+                focus, latter = analysis.persons[0].key, analysis.persons[-1].key
             date = R.find_date(folded, analysis.text.surface, self.year) if frames else None
             for frame in frames:
                 found.append(Move(
@@ -241,6 +299,9 @@ class _Reader:
                     date=date or self.article.published,
                     date_source="text" if date else ("article" if self.article.published else None),
                 ))
+            for frame in frames:
+                if frame.to_org:
+                    employers[frame.key] = frame.to_org
             prev, prev_frames = analysis, frames
         return _merge(found)
 
@@ -423,9 +484,19 @@ def _groups(analysis: _Analysis) -> list[list[int]]:
 # --- one sentence's moves -----------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What the article said before this sentence (context d, e)."""
+
+    focus: str | None = None
+    employers: dict[str, str] = field(default_factory=dict)
+    topic: str | None = None
+
+
 class _SentenceReader:
     def __init__(self, analysis: _Analysis, prev: _Analysis | None, prev_frames: list[_Frame],
-                 headline: tuple[str, str] | None) -> None:
+                 headline: tuple[str, str] | None, context: _Context | None = None) -> None:
+        self.context = context or _Context()
         self.a = analysis
         self.folded = analysis.text.folded
         self.prev = prev
@@ -434,6 +505,8 @@ class _SentenceReader:
         self.continuation = bool(R.CONTINUATION.match(self.folded))
         pronoun = R.SUBJECT_PRONOUN.match(self.folded)
         movers = {f.key for f in prev_frames}
+        if not movers and self.context.focus:
+            movers = {self.context.focus}
         if pronoun and len(movers) == 1 and not any(
                 p.start < pronoun.end() for p in analysis.persons):
             analysis.persons.insert(0, _Person(0, pronoun.end(), movers.pop()))  # context (d)
@@ -454,16 +527,23 @@ class _SentenceReader:
                    if not self._speaker(index)]
         with_verb = {i for i, f in per_cue if f.type != "found_n"}
         combined: dict[int, _Frame] = {}
+        chained: list[_Frame] = []
         for index, frame in sorted(per_cue, key=lambda x: x[1].pos):
             if frame.type == "found_n" and index in with_verb:
                 continue  # "X, cofondateur d'OpenAI, a quitté ...": a description, not a move
             held = combined.setdefault(index, frame)
+            if (held is not frame and held.to_org and frame.to_org and held.to_org != frame.to_org
+                    and held.type in _ARRIVALS and frame.type in _ARRIVALS):
+                # "a rejoint A en 2020, avant d'être recrutée par B": A, then A -> B
+                frame.from_org = held.to_org
+                chained.append(frame)
+                continue
             if held is not frame:  # "a quitté A pour rejoindre B": one move A -> B
                 held.from_org = held.from_org or frame.from_org
                 held.to_org = held.to_org or frame.to_org
                 held.possessive = held.possessive or frame.possessive
         modality = self._modality()
-        out = list(combined.values())
+        out = list(combined.values()) + chained
         for index, frame in combined.items():
             self._fill(index, frame)
             frame.kind = modality or frame.kind
@@ -680,6 +760,13 @@ class _SentenceReader:
             frame.from_org = self.prev.topic
         elif arrival and self.headline and self.headline[0] == frame.to_org:
             frame.from_org = self.headline[1]
+        if frame.from_org is None:  # context (e)
+            known = self.context.employers.get(frame.key)
+            if known and known != frame.to_org and (frame.to_org or not arrival):
+                frame.from_org = known
+            elif (not arrival and frame.type != "former" and self.context.topic
+                  and self.context.topic != frame.to_org):
+                frame.from_org = self.context.topic  # "Y has left": the article's company
 
 
 # --- one move per person and route ------------------------------------------------------

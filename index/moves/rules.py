@@ -47,6 +47,7 @@ _E = r"(?!\w)"  # end of a word
 # Order matters only between rules that can match at the same position: longer first.
 CUE_RULES: tuple[CueRule, ...] = (
     CueRule("hire_n", "hired", r"l['’]embauche d(?:e|u|['’])|le recrutement d(?:e|u|['’])"
+            r"|la nomination d(?:e|u|['’])"
             r"|l['’]arrivee d(?:e|u|['’])|the (?:hiring|hire|recruitment|appointment) of"),
     CueRule("depart_n", "left", r"(?:le |du |au )?depart (?:de|du|d['’])|la demission d(?:e|['’])"
             r"|the (?:departure|exit|resignation) of"),
@@ -54,7 +55,8 @@ CUE_RULES: tuple[CueRule, ...] = (
             r"(?:son|sa|leur|his|her|their) (?:depart|demission|departure|resignation|exit)"),
     CueRule("leave", "left", r"claque(?:r)? la porte|tire sa reverence|stepp(?:ed|ing) down"
             r"|steps? down|walked out"),
-    CueRule("found_p", "joined", r"(?:co-?)?(?:fondee?s?|creee?s?|founded|started) (?:par|by)"),
+    CueRule("found_p", "joined", r"(?:co-?)?(?:fondee?s?|creee?s?|founded|started)"
+            r"(?: (?:en|in) \d{4}| (?:a|in) [a-z\-]+){0,2} (?:par|by)"),
     CueRule("found", "joined", r"(?:a|ont|avait|avaient|ayant) (?:co-?)?(?:fonde|cree)"
             r"|co-?fonde|(?:co-?)?found(?:ed|s)?(?= (?!by))"),
     CueRule("found_n", "joined", r"co-?fondat(?:eur|rice)s?|fondat(?:eur|rice)s?"
@@ -63,16 +65,23 @@ CUE_RULES: tuple[CueRule, ...] = (
             r"|draient|gne)|(?:arrive|arrivee|arrives|debarque|debarquee|passe|passee)s? chez"
             r"|(?:est|sont) partie?s? (?:chez|pour)|join(?:s|ed|ing)?|(?:moved?|moving|moves)"
             r" to|defect(?:ed|s)? to|(?:revenue?s?|revient|reviennent|revenir|retournee?s?"
-            r"|retourner) chez|return(?:s|ed|ing)? to|rejoin(?:s|ed|ing)?"),
+            r"|retourner) chez|return(?:s|ed|ing)? to|rejoin(?:s|ed|ing)?|(?:went|goes|going|go"
+            r"|came|comes|coming) back to|prend(?:ra|re)? la tete d(?:e|u|['’])|takes? the helm"
+            r" (?:of|at)|took the helm (?:of|at)|cap sur"),
     CueRule("leave", "left", r"quitt(?:e|es|ee|ees|er|ent|era|eront|erait|ait|aient|ant)"
             r"|demission(?:ne|nee|nes|nees|naire|naires|ner|nent)|left|leaves|leaving"
-            r"|quit(?:s|ting)?|depart(?:s|ed|ing)?|resign(?:s|ed|ing)?|exit(?:s|ed)?"),
+            r"|quit(?:s|ting)?|depart(?:s|ed|ing)?|resign(?:s|ed|ing)?|exit(?:s|ed)?"
+            r"|s['’]en (?:va|vont|aller|allait|allaient|est allee?|sont alle(?:e|s|es)?)"
+            r"|parti(?:e|s|es)?(?= (?:rejoindre|pour|chez|fonder|creer|monter|lancer|en|le|la"
+            r"|au|cap)\b)|(?:ont|a) officialise (?:leur|son|sa) depart"),
     CueRule("hire", "poached", r"debauch(?:e|es|ee|ees|er|ent|ait)|poach(?:es|ed|ing)?"
             r"|lur(?:e|es|ed|ing) away"),
     CueRule("hire", "hired", r"recrut(?:e|es|ee|ees|er|ent|ait|era)"
             r"|embauch(?:e|es|ee|ees|er|ent|ait)|(?<!s['’])(?<!se )engag(?:e|es|ee|ees|er|ent)"
             r"(?! (?:a|dans|pour|sur)\b)|hir(?:e|es|ed|ing)|recruit(?:s|ed|ing)?"
-            r"|nomm(?:e|ee|es|ees)(?= (?!par\b)\w)|appointed|snapped up"),
+            r"|nomm(?:e|ee|es|ees)(?= (?!par\b)\w)|appointed|snapped up|brought on|brings? on"
+            r"|bringing on|takes? on|took on|taking on|attir(?:e|es|ee|ees|er|ent|ait)"
+            r"|attract(?:s|ed|ing)?|lured"),
 )
 
 
@@ -102,7 +111,33 @@ OBJECT_OF_PERSUASION = re.compile(
     r"(?:(?<!\w)(?:les|leur|lui|l['’])\s*\w+\s+(?:de|d['’]|a)|(?<!\w)(?:them|him|her)\s+to)\s*$"
 )
 # A sentence opening on a subject pronoun continues with the previous sentence's person.
-SUBJECT_PRONOUN = re.compile(r"^(?:il|elle|he|she)(?!\w)")
+# So does one opening on an epithet: "L'ingénieure", "The researcher", "Ce dernier".
+SUBJECT_PRONOUN = re.compile(
+    r"^(?:il|elle|he|she|ce dernier|cette derniere|the latter|(?:l['’]|le |la |the )"
+    r"(?:ex-|ancien(?:ne)? |former |new )?(?:ingenieure?|chercheu(?:r|se)|researcher|engineer"
+    r"|scientist|scientifique|dirigeante?|executive|entrepreneu(?:r|se)|co-?fondat(?:eur|rice)"
+    r"|co-?founder|fondat(?:eur|rice)|founder|specialiste|experte?|pdg|ceo|cto|directeur"
+    r"|directrice|veteran|informaticienne?|mathematicienne?|manager))(?!\w)"
+)
+# Organisations that fund others: never "the startup" an article speaks of.
+INVESTOR_NAME = re.compile(r"(?<!\w)(?:capital|partners|ventures|fund|fonds|investments?)$")
+# "Ce dernier", "the latter": the last person named, not the first.
+LATTER = re.compile(r"^(?:ce dernier|cette derniere|the latter)(?!\w)")
+# An organisation as a subject pronoun, when no person is in view: "Elle a débauché X".
+ORG_PRONOUN = re.compile(r"^(?:elle|il|it)(?= (?:a|avait|vient|has|had|is|was|will)(?!\w))")
+# A past workplace stated without a move: "a travaillé chez X", "spent six years at X".
+WORKED_AT = re.compile(
+    r"(?<!\w)(?:travaille|worked|working|work|a passe [\w\- ]{1,20}?|avait passe [\w\- ]{1,20}?"
+    r"|spent [\w\- ]{1,20}?|spending [\w\- ]{1,20}?)(?: (?:d['’]abord|first|also|notamment))?"
+    r" (?:chez|at|for|pour|au sein de) $"
+)
+# An organisation named by what it is ("the startup", "l'entreprise"); `kind` marks those
+# that are startups (most often the one the article introduced).
+ORG_EPITHET = re.compile(
+    r"(?<!\w)(?:(?P<kind>the (?:startup|start-up)|(?:la|cette) (?:start-up|startup|jeune pousse))"
+    r"|the (?:company|firm|lab|group)|l['’]entreprise|(?:la|cette) (?:societe|firme|licorne)"
+    r"|le (?:groupe|laboratoire|labo))(?!\w)"
+)
 PASSIVE_AFTER = re.compile(r"^ (?:par|by)(?!\w)")
 INFINITIVE = re.compile(r"(?:er|hire|recruit|poach)$")
 
@@ -147,7 +182,8 @@ DESTINATION_AFTER = re.compile(
 LEAVE_WINDOW_END = re.compile(r"(?<!\w)(?:pour|for|to|afin|apres|after)(?!\w)|[,;:]")
 FORMER = re.compile(
     r"(?<!\w)(?:ancien|ancienne|anciens|anciennes|ex|former|formerly|previously|precedemment"
-    r"|auparavant|naguere|until recently|jusqu['’]alors)(?!\w)"
+    r"|auparavant|naguere|until recently|jusqu['’]alors|jusqu['’]ici|jusqu['’]a present"
+    r"|until now|up to now)(?!\w)"
 )
 # People in these roles speak about moves; they are never the ones moving.
 SPEAKER_ROLE = re.compile(
