@@ -139,7 +139,10 @@ def _analyse(raw: str, lexicon: R.Lexicon, extra: R.Lexicon | None,
         o_start, o_end = text.to_orig(start, end)
         masked[o_start:o_end] = "\x00" * (o_end - o_start)
     masked_text = "".join(masked)
-    names = [] if R.title_case(masked_text) else R.name_candidates(masked_text)
+    # A Title-Case heading's capitals say nothing of names; a sentence ending in a full
+    # stop is no heading, however many names it lists.
+    heading = R.title_case(masked_text) and not masked_text.rstrip().endswith((".", "!", "?"))
+    names = [] if heading else R.name_candidates(masked_text)
     return _Analysis(text, orgs, outlets, names)
 
 
@@ -235,6 +238,39 @@ class _Reader:
                 analysis.orgs = sorted([*orgs, *added], key=lambda o: o.start)
             seen.extend(o.name for o in analysis.orgs)
 
+    def _list_header(self, analysis: _Analysis, prev: _Analysis | None) -> _Frame | None:
+        """Context (f): a sentence ending on a colon, about moves (or after one about
+        moves), opens a list whose items are people who made that move."""
+        if not analysis.text.folded.rstrip().endswith(":"):
+            return None
+        for about in (analysis, prev):
+            if about is None:
+                continue
+            m = R.LIST_HEADER.search(about.text.folded)
+            if m is not None:
+                org = analysis.topic or about.topic or self.topic
+                if m.group("out"):
+                    return _Frame("", org, None, "left", "leave", 0)
+                return _Frame("", None, org, "joined", "join", 0)
+        return None
+
+    @staticmethod
+    def _list_item(analysis: _Analysis, header: _Frame) -> list[_Frame]:
+        own = analysis.topic
+        frames: dict[str, _Frame] = {}
+        for person in analysis.persons:
+            if person.key in frames:
+                continue
+            origin, to = header.from_org, header.to_org
+            if own and own not in (origin, to):
+                if to is None:
+                    to = own
+                else:
+                    origin = own
+            frames[person.key] = replace(header, key=person.key, from_org=origin, to_org=to,
+                                         pos=person.start)
+        return list(frames.values())
+
     @staticmethod
     def _worked_at(analysis: _Analysis, focus: str | None, employers: dict[str, str]) -> None:
         """A workplace stated without a move ("Elle a travaillé chez Google de 2016 à 2020")
@@ -267,6 +303,7 @@ class _Reader:
         prev_frames: list[_Frame] = []
         focus: str | None = None  # the person the last sentence naming someone was about
         latter: str | None = None  # the last person it named
+        header: _Frame | None = None  # the move a list's items share (context f)
         employers: dict[str, str] = {}  # person key -> workplace the article gave them
         for sentence, analysis in zip(self.sentences, self.analyses, strict=True):
             frames: list[_Frame] = []
@@ -282,6 +319,11 @@ class _Reader:
                 for index, affiliation in reader.affiliations.items():
                     if affiliation.org is not None and not affiliation.former:
                         employers.setdefault(analysis.persons[index].key, affiliation.org.name)
+            if R.LIST_ITEM.match(sentence.text):
+                if header is not None and not frames:
+                    frames = self._list_item(analysis, header)
+            else:
+                header = self._list_header(analysis, prev)
             self._worked_at(analysis, focus, employers)
             if analysis.persons:
                 focus, latter = analysis.persons[0].key, analysis.persons[-1].key
@@ -673,6 +715,9 @@ class _SentenceReader:
             if cue.type == "leave":
                 window = R.LEAVE_WINDOW_END.search(folded, cue.end, cue.end + 60)
                 window_end = window.start() if window else cue.end + 60
+                # "parti rejoindre OpenAI": the next cue's organisation is not the one left
+                window_end = min([window_end, *(c.start for c in self.a.cues
+                                                if cue.end <= c.start < window_end)])
                 origin = self._org_after(cue.end, window_end)
                 to = self._org_at(window_end, _DESTINATION)
             else:

@@ -87,7 +87,7 @@ _PATTERNS = (
         r"(?:par|by))")),
     ("suffix", re.compile(rf"(?<![\w.]){_SPAN}")),
 )
-_OWNER = re.compile(rf"['’]s\s+{_WORD}")
+_OWNER = re.compile(r"['’]s\s+(?:[A-Z]|[a-z]+[A-Z])")
 _NOT_ORG = frozenset(R.COMMON_CAPITALISED - SUFFIXES) | PLACES | R.PRODUCTS | R.ROLE_WORDS
 
 

@@ -121,6 +121,14 @@ SUBJECT_PRONOUN = re.compile(
 )
 # Organisations that fund others: never "the startup" an article speaks of.
 INVESTOR_NAME = re.compile(r"(?<!\w)(?:capital|partners|ventures|fund|fonds|investments?)$")
+# A list of people introduced by a sentence about moves ("Les départs, dans l'ordre :",
+# "Those who left:"): each item that names someone and states no move of its own is one.
+LIST_ITEM = re.compile(r"^\s*(?:[-–—•*]|\d{1,2}[.)])\s")
+LIST_HEADER = re.compile(
+    r"(?<!\w)(?:(?P<out>depart\w*|quitt\w*|left|leav\w*|exits?|departures?|defections?"
+    r"|demission\w*|resign\w*)|arriv\w*|recru\w*|hires?|hiring|recruits?|joined|rejoint\w*"
+    r"|nouvelles? recrues?|new hires?)(?!\w)"
+)
 # "Ce dernier", "the latter": the last person named, not the first.
 LATTER = re.compile(r"^(?:ce dernier|cette derniere|the latter)(?!\w)")
 # An organisation as a subject pronoun, when no person is in view: "Elle a débauché X".
