@@ -157,6 +157,9 @@ def _find_cues(text: R.FoldedText) -> list[_Cue]:
             continue  # French "départ", not English "depart"
         if any(a <= m.start() < b for a, b in quotes):  # reported speech
             continue
+        if rule.type == "hire" and R.NOUN_BEFORE.search(folded, max(0, m.start() - 12),
+                                                        m.start()):
+            continue  # "the hires come after ...": a noun, no one hired here
         window = _PUNCTUATION.split(folded[max(0, m.start() - 30):m.start()])[-1]
         if R.NEGATION.search(window):
             continue
@@ -342,8 +345,8 @@ class _Reader:
                     date_source="text" if date else ("article" if self.article.published else None),
                 ))
             for frame in frames:
-                if frame.to_org:
-                    employers[frame.key] = frame.to_org
+                if frame.to_org or frame.from_org:  # where they are now, or were last
+                    employers[frame.key] = frame.to_org or frame.from_org or ""
             prev, prev_frames = analysis, frames
         return _merge(found)
 
@@ -602,6 +605,11 @@ class _SentenceReader:
                     moved.from_org = org.name  # "Rachel Kim, previously ... at Apple"
                 else:
                     out.append(former)
+        out += self._former_subjects({f.key for f in out})
+        for frame in out:  # context (c) for departures: "X had until now been at OpenAI"
+            if (frame.to_org is None and self.headline and frame.from_org == self.headline[1]
+                    and frame.kind != "rumoured"):
+                frame.to_org = self.headline[0]
         kept = []
         for frame in out:
             if frame.from_org == frame.to_org:
@@ -609,6 +617,23 @@ class _SentenceReader:
             if frame.from_org or frame.to_org:
                 kept.append(frame)
         return sorted(kept, key=lambda f: f.pos)
+
+    def _former_subjects(self, done: set[str]) -> list[_Frame]:
+        """"X, Y and Z had until now been based at OpenAI's office": the people a sentence
+        opens on, then a word for the past, then one organisation: a former workplace."""
+        if not self.groups or self.a.persons[self.groups[0][0]].start > 3:
+            return []
+        group = self.groups[0]
+        end = self.a.persons[group[-1]].end
+        former = R.FORMER.search(self.folded, end, end + 60)
+        if former is None or self.a.cues:
+            return []
+        org = next((o for o in self.a.orgs if former.end() <= o.start <= former.end() + 60),
+                   None)
+        if org is None:
+            return []
+        return [_Frame(self.a.persons[i].key, org.name, None, "left", "former", org.start)
+                for i in group if self.a.persons[i].key not in done]
 
     def _modality(self) -> MoveKind | None:
         if R.RUMOUR.search(self.folded):

@@ -66,22 +66,23 @@ CUE_RULES: tuple[CueRule, ...] = (
             r"|(?:est|sont) partie?s? (?:chez|pour)|join(?:s|ed|ing)?|(?:moved?|moving|moves)"
             r" to|defect(?:ed|s)? to|(?:revenue?s?|revient|reviennent|revenir|retournee?s?"
             r"|retourner) chez|return(?:s|ed|ing)? to|rejoin(?:s|ed|ing)?|(?:went|goes|going|go"
-            r"|came|comes|coming) back to|prend(?:ra|re)? la tete d(?:e|u|['’])|takes? the helm"
+            r"|came|comes|coming) back to|switch(?:es|ed|ing)? to|jump(?:s|ed|ing)? (?:ship )?to"
+            r"|retour chez|prend(?:ra|re)? la tete d(?:e|u|['’])|takes? the helm"
             r" (?:of|at)|took the helm (?:of|at)|cap sur"),
     CueRule("leave", "left", r"quitt(?:e|es|ee|ees|er|ent|era|eront|erait|ait|aient|ant)"
             r"|demission(?:ne|nee|nes|nees|naire|naires|ner|nent)|left|leaves|leaving"
             r"|quit(?:s|ting)?|depart(?:s|ed|ing)?|resign(?:s|ed|ing)?|exit(?:s|ed)?"
             r"|s['’]en (?:va|vont|aller|allait|allaient|est allee?|sont alle(?:e|s|es)?)"
-            r"|parti(?:e|s|es)?(?= (?:rejoindre|pour|chez|fonder|creer|monter|lancer|en|le|la"
-            r"|au|cap)\b)|(?:ont|a) officialise (?:leur|son|sa) depart"),
+            r"|departure from|exit from|parti(?:e|s|es)?(?= (?:rejoindre|pour|chez|fonder|creer"
+            r"|monter|lancer|en|le|la|au|cap)\b)|(?:ont|a) officialise (?:leur|son|sa) depart"),
     CueRule("hire", "poached", r"debauch(?:e|es|ee|ees|er|ent|ait)|poach(?:es|ed|ing)?"
-            r"|lur(?:e|es|ed|ing) away"),
+            r"|lur(?:e|es|ed|ing)(?: away)?"),
     CueRule("hire", "hired", r"recrut(?:e|es|ee|ees|er|ent|ait|era)"
             r"|embauch(?:e|es|ee|ees|er|ent|ait)|(?<!s['’])(?<!se )engag(?:e|es|ee|ees|er|ent)"
             r"(?! (?:a|dans|pour|sur)\b)|hir(?:e|es|ed|ing)|recruit(?:s|ed|ing)?"
             r"|nomm(?:e|ee|es|ees)(?= (?!par\b)\w)|appointed|snapped up|brought on|brings? on"
             r"|bringing on|takes? on|took on|taking on|attir(?:e|es|ee|ees|er|ent|ait)"
-            r"|attract(?:s|ed|ing)?|lured"),
+            r"|attract(?:s|ed|ing)?"),
 )
 
 
@@ -113,7 +114,10 @@ OBJECT_OF_PERSUASION = re.compile(
 # A sentence opening on a subject pronoun continues with the previous sentence's person.
 # So does one opening on an epithet: "L'ingénieure", "The researcher", "Ce dernier".
 SUBJECT_PRONOUN = re.compile(
-    r"^(?:il|elle|he|she|ce dernier|cette derniere|the latter|(?:l['’]|le |la |the )"
+    r"^(?:(?:his|her|son|sa)(?= (?:[a-z]+ )?(?:switch|move|jump|departure|exit|arrival|return"
+    r"|arrivee|depart|retour|passage|demission|resignation)(?!\w))|il|elle|he|she|ce dernier"
+    r"|cette derniere|the latter"
+    r"|(?:l['’]|le |la |the )"
     r"(?:ex-|ancien(?:ne)? |former |new )?(?:ingenieure?|chercheu(?:r|se)|researcher|engineer"
     r"|scientist|scientifique|dirigeante?|executive|entrepreneu(?:r|se)|co-?fondat(?:eur|rice)"
     r"|co-?founder|fondat(?:eur|rice)|founder|specialiste|experte?|pdg|ceo|cto|directeur"
@@ -129,6 +133,8 @@ LIST_HEADER = re.compile(
     r"|demission\w*|resign\w*)|arriv\w*|recru\w*|hires?|hiring|recruits?|joined|rejoint\w*"
     r"|nouvelles? recrues?|new hires?)(?!\w)"
 )
+# Words before a hiring verb that make it a noun ("the hires come after ...").
+NOUN_BEFORE = re.compile(r"(?<!\w)(?:the|these|those|such|les|des|ces|new|nouvelles?|of|de)\s$")
 # "Ce dernier", "the latter": the last person named, not the first.
 LATTER = re.compile(r"^(?:ce dernier|cette derniere|the latter)(?!\w)")
 # An organisation as a subject pronoun, when no person is in view: "Elle a débauché X".
