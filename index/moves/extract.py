@@ -213,33 +213,41 @@ class _Reader:
 
     def _resolve_org_epithets(self, introduced: set[str]) -> None:
         """Context (e): "the startup", "l'entreprise", "la société" with no name after them
-        stand for the organisation named last before them; "the startup" for one named in
-        an earlier sentence and not in this one (preferring one the article introduced
-        itself: startups are seldom on any list)."""
-        seen: list[str] = [o.name for o in self.title.orgs]  # in order of mention
+        stand for an organisation named before: "the startup" for the one the article
+        introduced itself and names most (startups are seldom on any list), else the
+        article's company; the others for one named earlier in the sentence, else the first
+        one of the last sentence that named any (its subject, most often)."""
+        counts: dict[str, int] = {}
+        for org in self.title.orgs:
+            counts[org.name] = counts.get(org.name, 0) + 3
+        last_first: str | None = self.topic
         anyone = bool(self.title.persons)
         for analysis in self.analyses:
             added: list[R.OrgMention] = []
             orgs = analysis.orgs
-            here_names = {o.name for o in orgs}
-            earlier = [n for n in seen if n not in here_names]
-            startup = next((n for n in reversed(earlier) if n in introduced),
-                           earlier[-1] if earlier else None)
             pronoun = R.ORG_PRONOUN.match(analysis.text.folded)
-            if pronoun and not anyone and seen:  # "Elle a débauché X"
-                added.append(R.OrgMention(0, pronoun.end(), seen[-1]))
+            if pronoun and not anyone and last_first:  # "Elle a débauché X"
+                added.append(R.OrgMention(0, pronoun.end(), last_first))
             anyone = anyone or bool(analysis.persons)
+            here = {o.name for o in orgs}
+            # Not one this sentence names: "X, chercheuse chez Kyutai, pourrait rejoindre
+            # la start-up franco-américaine" is about another.
+            others = [n for n in counts if n not in here]
+            new = max((n for n in others if n in introduced), key=lambda n: counts[n],
+                      default=None) or max(others, key=lambda n: counts[n], default=None)
             for m in R.ORG_EPITHET.finditer(analysis.text.folded):
                 if any(o.start < m.end() + 25 and m.start() < o.end for o in orgs):
                     continue  # "la start-up Lumenfeld": the name is there
                 before = [o.name for o in orgs if o.end <= m.start()]
-                name = startup if m.group("kind") else (before[-1] if before else (
-                    seen[-1] if seen else None))
+                name = new if m.group("kind") else (before[-1] if before else last_first)
                 if name is not None:
                     added.append(R.OrgMention(m.start(), m.end(), name))
             if added:
                 analysis.orgs = sorted([*orgs, *added], key=lambda o: o.start)
-            seen.extend(o.name for o in analysis.orgs)
+            for org in orgs:
+                counts[org.name] = counts.get(org.name, 0) + 1
+            if analysis.orgs:
+                last_first = analysis.orgs[0].name
 
     def _list_header(self, analysis: _Analysis, prev: _Analysis | None) -> _Frame | None:
         """Context (f): a sentence ending on a colon, about moves (or after one about
@@ -550,7 +558,7 @@ class _SentenceReader:
         self.continuation = bool(R.CONTINUATION.match(self.folded))
         pronoun = R.SUBJECT_PRONOUN.match(self.folded)
         movers = {f.key for f in prev_frames}
-        if not movers and self.context.focus:
+        if self.context.focus and (not movers or R.LATTER.match(self.folded)):
             movers = {self.context.focus}
         if pronoun and len(movers) == 1 and not any(
                 p.start < pronoun.end() for p in analysis.persons):
@@ -842,9 +850,32 @@ class _SentenceReader:
 # --- one move per person and route ------------------------------------------------------
 
 
+def _pair(moves: list[Move]) -> list[Move]:
+    """A departure with no destination and an arrival with no origin of the same person
+    ("X quitte Nvidia." ... "Veridian Labs a nommé X.") are one move, cited by the first;
+    each arrival takes the nearest departure from elsewhere."""
+    out = list(moves)
+    for arrival in sorted((m for m in moves if m.to_org and not m.from_org),
+                          key=lambda m: m.start):
+        who = person_key(arrival.person)
+        leaving = [m for m in out if m.from_org and not m.to_org and m.from_org != arrival.to_org
+                   and person_key(m.person) == who]
+        if not leaving or arrival not in out:
+            continue
+        departure = min(leaving, key=lambda m: abs(m.start - arrival.start))
+        first, second = sorted((departure, arrival), key=lambda m: m.start)
+        joined = replace(first, from_org=departure.from_org, to_org=arrival.to_org,
+                         kind=arrival.kind if first is departure and arrival.kind != "joined"
+                         else first.kind)
+        out = [m for m in out if m is not departure and m is not arrival]
+        out.append(_fill_from(joined, second))
+    return out
+
+
 def _merge(moves: list[Move]) -> list[Move]:
     """One move per (person, origin, destination); a move with an open side that another
     of the same person fills says less and is folded into it."""
+    moves = _pair(moves)
     by_key: dict[tuple[str, str | None, str | None], Move] = {}
     for move in moves:
         key = (person_key(move.person), move.from_org, move.to_org)

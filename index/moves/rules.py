@@ -141,9 +141,10 @@ LATTER = re.compile(r"^(?:ce dernier|cette derniere|the latter)(?!\w)")
 ORG_PRONOUN = re.compile(r"^(?:elle|il|it)(?= (?:a|avait|vient|has|had|is|was|will)(?!\w))")
 # A past workplace stated without a move: "a travaillé chez X", "spent six years at X".
 WORKED_AT = re.compile(
-    r"(?<!\w)(?:travaille|worked|working|work|a passe [\w\- ]{1,20}?|avait passe [\w\- ]{1,20}?"
-    r"|spent [\w\- ]{1,20}?|spending [\w\- ]{1,20}?)(?: (?:d['’]abord|first|also|notamment))?"
-    r" (?:chez|at|for|pour|au sein de) $"
+    r"(?<!\w)(?:(?:d['’]abord|first|also|notamment|longtemps) )?(?:travaille|worked|working"
+    r"|work|a passe [\w\- ]{1,20}?|avait passe [\w\- ]{1,20}?|spent [\w\- ]{1,20}?"
+    r"|spending [\w\- ]{1,20}?)(?: (?:d['’]abord|first|also|notamment))? (?:chez|at|for|pour"
+    r"|au sein de) $"
 )
 # An organisation named by what it is ("the startup", "l'entreprise"); `kind` marks those
 # that are startups (most often the one the article introduced).
