@@ -783,6 +783,12 @@ class _SentenceReader:
             if R.PASSIVE_AFTER.match(folded[cue.end:]):
                 movers = self._group_before(cue.start, subject=False)
                 to = self._org_at(cue.end, _BY_ORG)
+            elif cue.type == "hire" and R.PASSIVE_BEFORE.search(folded, max(0, cue.start - 16),
+                                                                cue.start):
+                # "X, cofondateur d'OpenAI, en a été nommé PDG": X is the one named
+                movers = self._group_before(cue.start, subject=False)
+                to = self._org_at(cue.end, _BY_ORG) or (self._org_before(
+                    persons[movers[0]].start) if movers else None)
             elif bare and not self._group_after(cue.end, 3):
                 movers = self._group_before(cue.start, subject=False)
                 to = self._org_before(persons[movers[0]].start if movers else cue.start)

@@ -3,9 +3,11 @@ eval command and the extractor's tests share.
 
 A gold side that is empty ("" or null: the article does not say) matches any extracted
 value; a named side must name the same organisation (after `canonical`, so "DeepMind" and
-"Google DeepMind" are one). Recall counts gold moves some record matches; precision looks
-only at records about gold people and counts those that contradict every gold move of
-their person (records about people the gold does not list are not judged).
+"Google DeepMind" are one). Recall counts gold moves some record matches in full; precision
+looks only at records about gold people and counts those that contradict every gold move of
+their person. A record's open side contradicts nothing: "Meta -> ?" from an article that
+does not say where she went agrees with the gold "Meta -> Cohere" learnt from another one.
+Records about people the gold does not list are not judged unless the gold is `complete`.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ class MoveScore:
     gold: int = 0
     found: int = 0  # gold moves some record matches
     records: int = 0  # records about gold people
-    right: int = 0  # ... that match some gold move of their person
+    right: int = 0  # ... that agree with some gold move of their person
     person_found: int = 0  # gold moves whose person has some record
     from_right: int = 0  # gold moves whose origin some record of the person has right
     to_right: int = 0
@@ -96,6 +98,13 @@ def matches(gold: GoldMove, move: Move, canonical: Callable[[str], str] = str) -
             and _same(gold.to_org, move.to_org, canonical))
 
 
+def agrees(gold: GoldMove, move: Move, canonical: Callable[[str], str] = str) -> bool:
+    """No side of the record contradicts the gold move (an open side never does)."""
+    return (person_key(gold.person) == person_key(move.person)
+            and (move.from_org is None or _same(gold.from_org, move.from_org, canonical))
+            and (move.to_org is None or _same(gold.to_org, move.to_org, canonical)))
+
+
 def score_moves(gold: Iterable[GoldMove], records: Sequence[Move],
                 canonical: Callable[[str], str] = str, label: str = "",
                 complete: bool = False) -> MoveScore:
@@ -126,7 +135,7 @@ def score_moves(gold: Iterable[GoldMove], records: Sequence[Move],
             continue
         for move in theirs:
             out.records += 1
-            if any(matches(g, move, canonical) for g in expected or ()):
+            if any(agrees(g, move, canonical) for g in expected or ()):
                 out.right += 1
             else:
                 out.wrong.append(f"{prefix}{move.person}: {move.from_org or '?'} -> "
