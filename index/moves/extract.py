@@ -339,6 +339,8 @@ class _Reader:
             if analysis.persons:
                 focus, latter = analysis.persons[0].key, analysis.persons[-1].key
             date = R.find_date(folded, analysis.text.surface, self.year) if frames else None
+            relative = None if date or not frames else R.relative_date(
+                folded, self.article.published)
             for frame in frames:
                 found.append(Move(
                     person=self.names.get(frame.key, frame.key),
@@ -349,8 +351,9 @@ class _Reader:
                     evidence=sentence.text,
                     start=sentence.start,
                     role=roles.get(frame.key),
-                    date=date or self.article.published,
-                    date_source="text" if date else ("article" if self.article.published else None),
+                    date=date or relative or self.article.published,
+                    date_source="text" if date else "relative" if relative else (
+                        "article" if self.article.published else None),
                 ))
             for frame in frames:
                 if frame.to_org or frame.from_org:  # where they are now, or were last
@@ -921,8 +924,9 @@ def _fill_all(move: Move, others: list[Move]) -> Move:
 def _fill_from(held: Move, later: Move) -> Move:
     """`held` with the role, and a date read in the text, that only `later` has."""
     role = held.role or later.role
-    if held.date_source != "text" and later.date_source == "text":
-        return replace(held, role=role, date=later.date, date_source="text")
+    rank = {"text": 2, "relative": 1}
+    if rank.get(later.date_source or "", 0) > rank.get(held.date_source or "", 0):
+        return replace(held, role=role, date=later.date, date_source=later.date_source)
     return replace(held, role=role)
 
 

@@ -296,6 +296,41 @@ _DATE_MONTH = re.compile(
 _DATE_YEAR = re.compile(r"(?<![\w.,-])(19[5-9]\d|20\d\d)(?![\w-]|[.,]\d)")
 
 
+# Dates relative to the article's: (pattern, unit, offset).
+_RELATIVE: tuple[tuple[re.Pattern[str], str, int], ...] = tuple(
+    (re.compile(rf"{_W}(?:{pattern}){_E}"), unit, offset) for pattern, unit, offset in (
+        (r"le mois dernier|le mois precedent|last month|the previous month", "month", -1),
+        (r"ce mois-ci|earlier this month|this month|plus tot ce mois", "month", 0),
+        (r"le mois prochain|next month", "month", 1),
+        (r"l['’]an dernier|l['’]annee derniere|l['’]an passe|last year|the previous year"
+         r"|a year ago|il y a un an", "year", -1),
+        (r"cette annee|this year|earlier this year|en debut d['’]annee", "year", 0),
+        (r"hier|yesterday", "day", -1),
+        (r"la semaine derniere|last week", "day", -7),
+    ))
+
+
+def relative_date(folded: str, published: str | None) -> str | None:
+    """A date the sentence gives relative to the article's ("le mois dernier", "last
+    year"), resolved against `published` (ISO), as precise as the phrase: None without one."""
+    if not published or not re.match(r"\d{4}-\d{2}-\d{2}", published):
+        return None
+    try:
+        day = dt.date.fromisoformat(published[:10])
+    except ValueError:
+        return None
+    for pattern, unit, offset in _RELATIVE:
+        if not pattern.search(folded):
+            continue
+        if unit == "year":
+            return f"{day.year + offset:04d}"
+        if unit == "month":
+            months = day.year * 12 + day.month - 1 + offset
+            return f"{months // 12:04d}-{months % 12 + 1:02d}"
+        return (day + dt.timedelta(days=offset)).isoformat()
+    return None
+
+
 def find_date(folded: str, surface: Callable[[int, int], str], year: int | None) -> str | None:
     """The most precise date the sentence states, as ISO; a day or month without a year
     takes the article's year, or gives nothing when the article has none.
