@@ -553,6 +553,7 @@ class _SentenceReader:
     def __init__(self, analysis: _Analysis, prev: _Analysis | None, prev_frames: list[_Frame],
                  headline: tuple[str, str] | None, context: _Context | None = None) -> None:
         self.context = context or _Context()
+        self.later: set[str | None] = set()
         self.a = analysis
         self.folded = analysis.text.folded
         self.prev = prev
@@ -599,6 +600,7 @@ class _SentenceReader:
                 held.to_org = held.to_org or frame.to_org
                 held.possessive = held.possessive or frame.possessive
         modality = self._modality()
+        self.later = {f.to_org for f in chained}  # a chain's later steps are no origin
         out = list(combined.values()) + chained
         for index, frame in combined.items():
             self._fill(index, frame)
@@ -838,7 +840,8 @@ class _SentenceReader:
         if frame.type == "found_n" and not frame.possessive:
             return  # "X, le fondateur de Scale AI": the sentence's other names are not his past
         others = {o.name for o in self.a.orgs
-                  if self._free(o) or self.described.get(id(o)) == index} - {frame.to_org}
+                  if self._free(o) or self.described.get(id(o)) == index} - {
+            frame.to_org, *self.later}
         if former and not arrival:
             others.discard(own)  # a former employer is not the one being left now
         if len(others) == 1:

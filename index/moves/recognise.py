@@ -55,6 +55,7 @@ _STRONG = (
     r"chez|at|au sein de|within|joined|joins|join|joining|rejoin(?:ed|s|ing)?|rejoin\w*"
     r"|left|leaving|leaves|quit|quits|quitting|quitt\w*|returning to|returned to|returns to"
     r"|return to|went back to|back to|moved to|moving to|moves to|move to|defected to"
+    r"|switch(?:es|ed|ing)? to|jump(?:s|ed|ing)? (?:ship )?to|cap sur|retour chez"
     r"|passe par|passage chez|revenu\w* chez|revient chez|retourn\w* chez|cofond\w*|co-fond\w*"
     r"|co-?found(?:ed|s|ing)?|to found|to start|co-?founders? of|founders? of"
     r"|co-?fondat\w+ (?:de|d['’])|fondat\w+ (?:de|d['’])|ceo of|pdg de|pdg d['’]"
@@ -76,8 +77,9 @@ _PATTERNS = (
     ("kind", re.compile(
         rf"(?<!\w)(?i:{_KINDS})(?P<fill>(?:\s+[a-zà-ÿ\-]+){{0,2}})\s*,?\s+{_SPAN}")),
     ("apposition", re.compile(
-        rf"{_SPAN},\s+(?i:(?:the|a|an|la|une|le|un|l['’])\s*(?:[\w\-]+\s+){{0,3}}(?:{_KINDS}"
-        r"|maker|developer|rival|owner|parent|editeur|éditeur|specialist|spécialiste))")),
+        rf"{_SPAN},\s+(?i:(?:(?:the|a|an|la|une|le|un)\s+|l['’]\s*)(?:[\w\-]+\s+){{0,3}}"
+        rf"(?:{_KINDS}|maker|developer|rival|owner|parent|editeur|éditeur|specialist"
+        r"|spécialiste)(?!\w))")),
     ("possessive", re.compile(
         rf"{_SPAN}['’]s\s+(?:[a-z\-]+\s+){{0,2}}(?:(?i:{_ROLES})|team|lab|division|unit"
         r"|models?|office|board|staff|employees|seed|round|headcount|research|product)(?!\w)")),
@@ -87,7 +89,7 @@ _PATTERNS = (
         r"(?:par|by))")),
     ("suffix", re.compile(rf"(?<![\w.]){_SPAN}")),
 )
-_OWNER = re.compile(r"['’]s\s+(?:[A-Z]|[a-z]+[A-Z])")
+_OWNER = re.compile(r"['’]s\s+\w")
 _NOT_ORG = frozenset(R.COMMON_CAPITALISED - SUFFIXES) | PLACES | R.PRODUCTS | R.ROLE_WORDS
 
 
@@ -106,8 +108,9 @@ def _acceptable(words: list[str], how: str) -> bool:
     if not words or len(words) > 4:
         return False
     folded = [fold(w) for w in words]
-    if folded[0] in _NOT_ORG or folded[0] in STOP_WORDS or all(f in SUFFIXES for f in folded):
-        return False
+    if (folded[0] in _NOT_ORG - PLACES or folded[0] in STOP_WORDS
+            or all(f in SUFFIXES for f in folded) or all(f in _NOT_ORG for f in folded)):
+        return False  # "Boston Dynamics" is one, "Palo Alto" is not
     if any(f in R.MONTHS or (f in PLACES and len(words) == 1) for f in folded):
         return False
     if len(folded[0]) < 2:
