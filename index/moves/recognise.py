@@ -29,6 +29,8 @@ from index.moves import rules as R
 from index.organisations import Organisation
 from index.text import STOP_WORDS, fold
 
+fold_word = R.fold_word  # cached: the same words recur in every article
+
 # Last words that make a capitalised span an organisation by themselves.
 SUFFIXES = frozenset(
     """ai labs lab inc inc. technologies technology ventures research robotics systems capital
@@ -89,17 +91,26 @@ _PATTERNS = (
         r"(?:par|by))")),
     ("suffix", re.compile(rf"(?<![\w.]){_SPAN}")),
 )
+_PAIR = re.compile(rf"(?<!\w)({_WORD}) ({_WORD})")
 _OWNER = re.compile(r"['’]s\s+\w")
+# Cheap tests that skip the lines a pattern cannot match (discovery runs on every article).
+_HINTS: dict[str, tuple[str, ...]] = {
+    "possessive": ("'s", "’s"),
+    "founded": ("fond", "found", "cré", "cre", "lanc", "launch", "start"),
+    "apposition": (", ",),
+    "kind": ("start", "jeune", "soci", "entreprise", "labo", "firm", "licorne", "compan",
+             "lab", "venture", "unicorn", "spin", "fond", "fund"),
+}
 _NOT_ORG = frozenset(R.COMMON_CAPITALISED - SUFFIXES) | PLACES | R.PRODUCTS | R.ROLE_WORDS
 
 
 def _clean(span: str) -> list[str]:
     """The span's words without leading articles and trailing non-name words."""
     words = span.replace("\u00a0", " ").split(" ")
-    while words and fold(words[0]) in {"the", "la", "le", "les", "l", "un", "une", "a", "an"}:
+    while words and fold_word(words[0]) in {"the", "la", "le", "les", "l", "un", "une", "a", "an"}:
         words.pop(0)
-    while words and fold(words[-1]) not in SUFFIXES and (
-            fold(words[-1]) in STOP_WORDS or fold(words[-1]) in _NOT_ORG):
+    while words and fold_word(words[-1]) not in SUFFIXES and (
+            fold_word(words[-1]) in STOP_WORDS or fold_word(words[-1]) in _NOT_ORG):
         words.pop()
     return words
 
@@ -107,7 +118,7 @@ def _clean(span: str) -> list[str]:
 def _acceptable(words: list[str], how: str) -> bool:
     if not words or len(words) > 4:
         return False
-    folded = [fold(w) for w in words]
+    folded = [fold_word(w) for w in words]
     if (folded[0] in _NOT_ORG - PLACES or folded[0] in STOP_WORDS
             or all(f in SUFFIXES for f in folded) or all(f in _NOT_ORG for f in folded)):
         return False  # "Boston Dynamics" is one, "Palo Alto" is not
@@ -125,9 +136,9 @@ def _acceptable(words: list[str], how: str) -> bool:
 
 def _surnames(text: str) -> set[str]:
     """Last words of two-word capitalised runs: people's surnames, most of them."""
-    return {fold(m.group(2)) for m in re.finditer(rf"(?<!\w)({_WORD}) ({_WORD})", text)
-            if fold(m.group(1)) not in STOP_WORDS and fold(m.group(1)) not in _NOT_ORG
-            and fold(m.group(2)) not in SUFFIXES}
+    return {fold_word(m.group(2)) for m in _PAIR.finditer(text)
+            if fold_word(m.group(1)) not in STOP_WORDS and fold_word(m.group(1)) not in _NOT_ORG
+            and fold_word(m.group(2)) not in SUFFIXES}
 
 
 def discover(text: str, known: R.Lexicon) -> tuple[Organisation, ...]:
@@ -135,8 +146,12 @@ def discover(text: str, known: R.Lexicon) -> tuple[Organisation, ...]:
     shorter name it may go by later in the text."""
     found: dict[str, list[str]] = {}  # folded name -> its words as first written
     lines = text.splitlines()  # a headline's last word and the body's first are not one span
+    lowered = [line.lower() for line in lines]
     for how, pattern in _PATTERNS:
-        for line, m in ((ln, m) for ln in lines for m in pattern.finditer(ln)):
+        hint = _HINTS.get(how)
+        todo = [ln for ln, low in zip(lines, lowered, strict=True)
+                if hint is None or any(h in low for h in hint)]
+        for line, m in ((ln, m) for ln in todo for m in pattern.finditer(ln)):
             if how != "possessive" and _OWNER.match(line, m.end("org")):
                 continue  # "co-founder of Elon Musk's xAI": the owner, not the workplace
             if how == "kind" and any(
@@ -145,7 +160,7 @@ def discover(text: str, known: R.Lexicon) -> tuple[Organisation, ...]:
                 continue
             words = _clean(m.group("org"))
             if how == "weak" and len(m.group("org").split()) > 1 and not (
-                    words and fold(words[-1]) in SUFFIXES):
+                    words and fold_word(words[-1]) in SUFFIXES):
                 continue  # "de la Société Générale": not a word of it alone
             if not words or not _acceptable(words, how):
                 continue
@@ -165,7 +180,7 @@ def discover(text: str, known: R.Lexicon) -> tuple[Organisation, ...]:
         if len(words) == 1 and fold(name) in surnames:
             continue  # "Babuschkin" is a person's surname here
         aliases: tuple[str, ...] = ()
-        if len(words) >= 2 and fold(words[-1]) in SUFFIXES:
+        if len(words) >= 2 and fold_word(words[-1]) in SUFFIXES:
             short = " ".join(words[:-1])
             if fold(short) not in surnames and not known.knows(short) and (
                     fold(short) not in _NOT_ORG):
