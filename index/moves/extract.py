@@ -322,6 +322,7 @@ class _Reader:
             folded = analysis.text.folded
             someone = bool(analysis.persons) or bool(
                 (prev_frames or focus) and R.SUBJECT_PRONOUN.match(folded))
+            self._worked_at(analysis, focus, employers)
             if someone and (R.CUES.search(folded) or R.FORMER.search(folded)):
                 who = latter if R.LATTER.match(folded) else focus
                 reader = _SentenceReader(analysis, prev, prev_frames, self.headline,
@@ -335,7 +336,6 @@ class _Reader:
                     frames = self._list_item(analysis, header)
             else:
                 header = self._list_header(analysis, prev)
-            self._worked_at(analysis, focus, employers)
             if analysis.persons:
                 focus, latter = analysis.persons[0].key, analysis.persons[-1].key
             date = R.find_date(folded, analysis.text.surface, self.year) if frames else None
@@ -764,6 +764,8 @@ class _SentenceReader:
                 outlets = [s for s, _ in self.a.outlets if cue.end <= s < cue.end + 60]
                 if cue.type == "join" and outlets and (to is None or outlets[0] < to.start):
                     return []  # "who joined TechCrunch": a newsroom is no employer here
+            if cue.type == "found" and movers and to is not None:
+                movers = movers + self._companions(cue.end)
         elif cue.type == "found_p":  # ORG, fondée par X
             movers = self._group_after(cue.end, 80)
             to = self._org_before(cue.start, 100)
@@ -817,6 +819,15 @@ class _SentenceReader:
                                to.name if to else None, cue.kind, cue.type, cue.start,
                                possessive))
                 for index in movers]
+
+    def _companions(self, pos: int) -> list[int]:
+        """"X a cofondé ORG avec Y et avec Z": Y and Z founded it too."""
+        out: list[int] = []
+        for group in self.groups:
+            start = self.a.persons[group[0]].start
+            if start > pos and R.COMPANIONS_AFTER.search(self.folded, max(pos, start - 20), start):
+                out += group
+        return out
 
     def _fill(self, index: int, frame: _Frame) -> None:
         """Open sides from context (a, b), the person's description, the sentence's one

@@ -151,7 +151,12 @@ def discover(text: str, known: R.Lexicon) -> tuple[Organisation, ...]:
         hint = _HINTS.get(how)
         todo = [ln for ln, low in zip(lines, lowered, strict=True)
                 if hint is None or any(h in low for h in hint)]
+        tried: set[str] = set()  # a long article repeats its names: judge each span once
         for line, m in ((ln, m) for ln in todo for m in pattern.finditer(ln)):
+            if how in ("suffix", "founded", "possessive", "apposition"):
+                if m.group("org") in tried:
+                    continue
+                tried.add(m.group("org"))
             if how != "possessive" and _OWNER.match(line, m.end("org")):
                 continue  # "co-founder of Elon Musk's xAI": the owner, not the workplace
             if how == "kind" and any(

@@ -67,7 +67,8 @@ CUE_RULES: tuple[CueRule, ...] = (
             r" to|defect(?:ed|s)? to|(?:revenue?s?|revient|reviennent|revenir|retournee?s?"
             r"|retourner) chez|return(?:s|ed|ing)? to|rejoin(?:s|ed|ing)?|(?:went|goes|going|go"
             r"|came|comes|coming) back to|switch(?:es|ed|ing)? to|jump(?:s|ed|ing)? (?:ship )?to"
-            r"|retour chez|prend(?:ra|re)? la tete d(?:e|u|['’])|takes? the helm"
+            r"|retour chez|will (?:lead|head|run)|va diriger|dirigera|prendra la direction d"
+            r"|prend(?:ra|re)? la tete d(?:e|u|['’])|takes? the helm"
             r" (?:of|at)|took the helm (?:of|at)|cap sur"),
     CueRule("leave", "left", r"quitt(?:e|es|ee|ees|er|ent|era|eront|erait|ait|aient|ant)"
             r"|demission(?:ne|nee|nes|nees|naire|naires|ner|nent)|left|leaves|leaving"
@@ -218,7 +219,10 @@ RELATIVE = re.compile(r"(?<!\w)(?:qui|que|dont|ou|who|which|whom|whose|where|whe
 LIST_GAP = re.compile(
     r"^(?:\s*,\s*|\s+)(?:(?:et|and|ou|or|&)\s+)?(?:(?:de|d['’]|du)\s*)?$"
     r"|^\s*,[^,;:()«»\"“”]{1,80},\s*(?:et|and)\s+(?:(?:de|d['’]|du)\s*)?$"
+    r"|^\s*,?\s*(?:et|and)\s+(?:its|their|his|her|son|sa|ses|leur)\s[^,;:()«»\"“”]{1,80},\s*$"
 )
+# Co-founders named after the founding ("a cofondé X avec Y", "co-founded X with Y").
+COMPANIONS_AFTER = re.compile(r"(?:,\s*)?(?:and\s+|et\s+)?(?:with|avec|alongside)\s+$")
 PRE_DESCRIPTOR_END = re.compile(
     r",\s*(?:(?:dont|including|notamment|among them|parmi lesquels|soit)\s+)?$|:\s*$"
 )
