@@ -159,6 +159,30 @@ def test_kinds_of_moves(text: str, route: tuple[str, ...]) -> None:
     assert route in routes(text, title="La start-up Lumenfeld perd un chercheur")
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Elif Demir co-founded Halcyon Robotics with Marcus Oye, formerly an engineer at SpaceX, "
+     "and with Jun Tak.", {("Elif Demir", None, "Halcyon Robotics"),
+                          ("Marcus Oye", "SpaceX", "Halcyon Robotics"),
+                          ("Jun Tak", None, "Halcyon Robotics")}),
+    ("Hélène Morv a cofondé la start-up Tessaly avec Antoine Rue en 2021.",
+     {("Hélène Morv", None, "Tessaly"), ("Antoine Rue", None, "Tessaly")}),
+])
+def test_co_founders_named_with_the_founder(text: str, expected: set[tuple[str, ...]]) -> None:
+    assert routes(text) == expected
+
+
+@pytest.mark.parametrize(("text", "route"), [
+    ("Tomas Reyes, who spent six years at Corvane, will lead Quillwork AI's new team.",
+     ("Tomas Reyes", "Corvane", "Quillwork AI")),
+    ("Corvane's chief executive, Tobias Renn, and its chief technology officer, Ines Halv, "
+     "are joining Microsoft.", ("Tobias Renn", "Corvane", "Microsoft")),
+    ("Corvane's chief executive, Tobias Renn, and its chief technology officer, Ines Halv, "
+     "are joining Microsoft.", ("Ines Halv", "Corvane", "Microsoft")),
+])
+def test_arrivals_told_with_a_description(text: str, route: tuple[str, ...]) -> None:
+    assert route in routes(text)
+
+
 def test_a_career_chain_gives_one_record_per_step() -> None:
     text = ("Maëlle Ardent a d'abord travaillé chez Google. Elle a ensuite rejoint Apple en "
             "2020, avant d'être recrutée par Nvidia en 2023.")
