@@ -31,6 +31,8 @@ from index.text import STOP_WORDS, fold
 
 fold_word = R.fold_word  # cached: the same words recur in every article
 
+MAX_DISCOVERY_CHARS = 100_000
+
 # Last words that make a capitalised span an organisation by themselves.
 SUFFIXES = frozenset(
     """ai labs lab inc inc. technologies technology ventures research robotics systems capital
@@ -145,7 +147,9 @@ def discover(text: str, known: R.Lexicon) -> tuple[Organisation, ...]:
     """Organisations the text introduces that `known` does not hold, each with the
     shorter name it may go by later in the text."""
     found: dict[str, list[str]] = {}  # folded name -> its words as first written
-    lines = text.splitlines()  # a headline's last word and the body's first are not one span
+    # A headline's last word and the body's first are not one span; a news article is far
+    # shorter than the cap, which bounds the work on pathological inputs.
+    lines = text[:MAX_DISCOVERY_CHARS].splitlines()
     lowered = [line.lower() for line in lines]
     for how, pattern in _PATTERNS:
         hint = _HINTS.get(how)
