@@ -6,7 +6,7 @@ value; a named side must name the same organisation (after `canonical`, so "Deep
 "Google DeepMind" are one). Recall counts gold moves some record matches in full; precision
 looks only at records about gold people and counts those that contradict every gold move of
 their person. A record's open side contradicts nothing: "Meta -> ?" from an article that
-does not say where she went agrees with the gold "Meta -> Cohere" learnt from another one.
+does not say where she went agrees with the gold "Meta -> Quillwork AI" learnt from another one.
 Records about people the gold does not list are not judged unless the gold is `complete`.
 """
 
