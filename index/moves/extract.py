@@ -95,7 +95,7 @@ class _Frame:
     from_org: str | None
     to_org: str | None
     kind: MoveKind
-    type: str  # a CueType, or "former" for a move read from "ancien ... de ORG"
+    type: str  # a CueType; "former" ("ancien ... de ORG") or "until_now" (context c)
     pos: int
     possessive: bool = False
 
@@ -291,7 +291,7 @@ class _Reader:
             if not R.WORKED_AT.search(folded, max(0, org.start - 40), org.start):
                 continue
             before = [p for p in analysis.persons if p.end <= org.start]
-            key = before[0].key if before else (
+            key = before[-1].key if before else (
                 focus if R.SUBJECT_PRONOUN.match(folded) else None)
             if key is not None:
                 employers[key] = org.name
@@ -621,7 +621,7 @@ class _SentenceReader:
         out += self._former_subjects({f.key for f in out})
         for frame in out:  # context (c) for departures: "X had until now been at OpenAI"
             if (frame.to_org is None and self.headline and frame.from_org == self.headline[1]
-                    and frame.kind != "rumoured"):
+                    and frame.type == "until_now"):
                 frame.to_org = self.headline[0]
         kept = []
         for frame in out:
@@ -645,7 +645,7 @@ class _SentenceReader:
                    None)
         if org is None:
             return []
-        return [_Frame(self.a.persons[i].key, org.name, None, "left", "former", org.start)
+        return [_Frame(self.a.persons[i].key, org.name, None, "left", "until_now", org.start)
                 for i in group if self.a.persons[i].key not in done]
 
     def _modality(self) -> MoveKind | None:
@@ -863,7 +863,10 @@ class _SentenceReader:
             frame.from_org = self.headline[1]
         if frame.from_org is None:  # context (e)
             known = self.context.employers.get(frame.key)
-            if known and known != frame.to_org and (frame.to_org or not arrival):
+            # "avait cofondé", "had joined": a move before the story, not from where it left
+            # them
+            earlier = R.PLUPERFECT.search(self.folded, max(0, frame.pos - 16), frame.pos)
+            if known and known != frame.to_org and (frame.to_org or not arrival) and not earlier:
                 frame.from_org = known
             elif (not arrival and frame.type != "former" and self.context.topic
                   and self.context.topic != frame.to_org):

@@ -154,6 +154,7 @@ ORG_EPITHET = re.compile(
     r"|the (?:company|firm|lab|group)|l['’]entreprise|(?:la|cette) (?:societe|firme|licorne)"
     r"|le (?:groupe|laboratoire|labo))(?!\w)"
 )
+PLUPERFECT = re.compile(r"(?<!\w)(?:avait|avaient|had)(?: \w+)? $")
 PASSIVE_BEFORE = re.compile(r"(?<!\w)(?:ete|been|was|were|is|are|est|sont|etre|be|being)\s$")
 PASSIVE_AFTER = re.compile(r"^ (?:par|by)(?!\w)")
 INFINITIVE = re.compile(r"(?:er|hire|recruit|poach)$")
