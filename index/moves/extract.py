@@ -283,6 +283,29 @@ class _Reader:
         return list(frames.values())
 
     @staticmethod
+    def _prior_join(analysis: _Analysis, focus: str | None) -> _Frame | None:
+        """"Prior to joining OpenAI in 2023, he was at Google": Google -> OpenAI, for the
+        subject after the comma (a name, or the person in view for a pronoun)."""
+        folded = analysis.text.folded
+        m = R.PRIOR_JOIN.match(folded)
+        comma = folded.find(",", m.end()) if m else -1
+        if m is None or comma < 0:
+            return None
+        to = next((o for o in analysis.orgs if m.end() <= o.start < comma), None)
+        origin = next((o for o in analysis.orgs if o.start > comma and to and o.name != to.name),
+                      None)
+        if to is None or origin is None:
+            return None
+        named = next((p for p in analysis.persons if p.start > comma), None)
+        if named is not None and named.start - comma <= 3:
+            key = named.key
+        elif R.SUBJECT_PRONOUN.match(folded[comma + 1:].lstrip()) and focus:
+            key = focus
+        else:
+            return None
+        return _Frame(key, origin.name, to.name, "joined", "join", m.start())
+
+    @staticmethod
     def _worked_at(analysis: _Analysis, focus: str | None, employers: dict[str, str]) -> None:
         """A workplace stated without a move ("Elle a travaillé chez Google de 2016 à 2020")
         is where the sentence's subject came from, for a later move that does not say."""
@@ -323,7 +346,10 @@ class _Reader:
             someone = bool(analysis.persons) or bool(
                 (prev_frames or focus) and R.SUBJECT_PRONOUN.match(folded))
             self._worked_at(analysis, focus, employers)
-            if someone and (R.CUES.search(folded) or R.FORMER.search(folded)):
+            prior = self._prior_join(analysis, focus)
+            if prior is not None:
+                frames = [prior]
+            elif someone and (R.CUES.search(folded) or R.FORMER.search(folded)):
                 who = latter if R.LATTER.match(folded) else focus
                 reader = _SentenceReader(analysis, prev, prev_frames, self.headline,
                                          _Context(who, employers, self.topic))

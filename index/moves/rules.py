@@ -154,6 +154,12 @@ ORG_EPITHET = re.compile(
     r"|the (?:company|firm|lab|group)|l['’]entreprise|(?:la|cette) (?:societe|firme|licorne)"
     r"|le (?:groupe|laboratoire|labo))(?!\w)"
 )
+# "Prior to joining X, he was at Y", "Avant de rejoindre X, elle a passé dix ans chez Y":
+# the sentence's subject moved from Y to X.
+PRIOR_JOIN = re.compile(
+    r"^(?:prior to|before|avant d['’]|avant de|avant d['’]avoir) ?(?:joining|rejoindre|rejoint"
+    r"|intégrer|integrer|moving to|coming to|arriver chez|arriving at)\s+"
+)
 PLUPERFECT = re.compile(r"(?<!\w)(?:avait|avaient|had)(?: \w+)? $")
 PASSIVE_BEFORE = re.compile(r"(?<!\w)(?:ete|been|was|were|is|are|est|sont|etre|be|being)\s$")
 PASSIVE_AFTER = re.compile(r"^ (?:par|by)(?!\w)")

@@ -183,6 +183,16 @@ def test_arrivals_told_with_a_description(text: str, route: tuple[str, ...]) -> 
     assert route in routes(text)
 
 
+@pytest.mark.parametrize(("text", "route"), [
+    ("Jules Ferrand is leaving Corvane. Prior to joining Corvane in 2023, he was at Apple.",
+     ("Jules Ferrand", "Apple", "Corvane")),
+    ("Avant de rejoindre Lumenfeld, Ada Brightwell a passé dix ans chez Criteo.",
+     ("Ada Brightwell", "Criteo", "Lumenfeld")),
+])
+def test_where_someone_was_before_joining(text: str, route: tuple[str, ...]) -> None:
+    assert route in routes(text)
+
+
 def test_a_career_chain_gives_one_record_per_step() -> None:
     text = ("Maëlle Ardent a d'abord travaillé chez Google. Elle a ensuite rejoint Apple en "
             "2020, avant d'être recrutée par Nvidia en 2023.")
