@@ -686,6 +686,9 @@ class _SentenceReader:
     # -- people ---------------------------------------------------------------------------
 
     def _speaker(self, index: int) -> bool:
+        start = self.a.persons[index].start
+        if R.ATTRIBUTION.search(self.folded, max(0, start - 16), start):
+            return True
         affiliation = self.affiliations.get(index)
         role = affiliation.role if affiliation else None
         return bool(role and R.SPEAKER_ROLE.search(R.fold_word(role)))

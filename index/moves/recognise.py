@@ -35,8 +35,8 @@ MAX_DISCOVERY_CHARS = 100_000
 
 # Last words that make a capitalised span an organisation by themselves.
 SUFFIXES = frozenset(
-    """ai labs lab inc inc. technologies technology ventures research robotics systems capital
-    partners dynamics bio biosciences therapeutics networks computing semiconductor
+    """ai ia labs lab inc inc. compute technologies technology ventures research robotics systems
+    capital partners dynamics bio biosciences therapeutics networks computing semiconductor
     semiconductors studios studio holdings corp corporation intelligence analytics software
     cloud sciences foundation institute institut university universite college group groupe
     ltd llc gmbh sa sas""".split()
@@ -67,7 +67,9 @@ _STRONG = (
 # Weak places: a person may stand here too, so only a span that cannot be a name.
 _ROLES = "|".join(sorted((re.escape(w) for w in R.ROLE_WORDS), key=len, reverse=True))
 _WEAK = (
-    rf"from|for|pour|de chez|venue?s? de|en provenance de|anciens? (?:de|d['’])"
+    rf"(?:recrute\w*|embauche\w*|debauche\w*|débauché\w*|recruté\w*|embauché\w*|hired"
+    rf"|recruited|poached|snapped up|brought on) (?:par|by)"
+    rf"|from|for|pour|de chez|venue?s? de|en provenance de|anciens? (?:de|d['’])"
     rf"|anciennes? (?:de|d['’])|(?:{_ROLES})(?:\s+[a-zà-ÿ\-]+){{0,2}}\s+(?:de|d['’]|du|of)"
 )
 _KINDS = (

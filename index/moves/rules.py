@@ -62,7 +62,8 @@ CUE_RULES: tuple[CueRule, ...] = (
     CueRule("found_n", "joined", r"co-?fondat(?:eur|rice)s?|fondat(?:eur|rice)s?"
             r"|co-?founders?|founders?"),
     CueRule("join", "joined", r"rejoin(?:dre|t|ts|s|gnent|gnait|gnaient|gnant|dra|dront|drait"
-            r"|draient|gne)|(?:arrive|arrivee|arrives|debarque|debarquee|passe|passee)s? chez"
+            r"|draient|gne)|(?:arrive|arrivee|arrives|debarque|debarquee"
+            r"|(?<!ans )(?<!mois )(?<!annees )passe|(?<!ans )(?<!mois )(?<!annees )passee)s? chez"
             r"|(?:est|sont) partie?s? (?:chez|pour)|join(?:s|ed|ing)?|(?:moved?|moving|moves)"
             r" to|defect(?:ed|s)? to|(?:revenue?s?|revient|reviennent|revenir|retournee?s?"
             r"|retourner) chez|return(?:s|ed|ing)? to|rejoin(?:s|ed|ing)?|(?:went|goes|going|go"
@@ -134,6 +135,8 @@ LIST_HEADER = re.compile(
     r"|demission\w*|resign\w*)|arriv\w*|recru\w*|hires?|hiring|recruits?|joined|rejoint\w*"
     r"|nouvelles? recrues?|new hires?)(?!\w)"
 )
+# A source named before its news ("Selon Siècle Digital, X ...") is no mover.
+ATTRIBUTION = re.compile(r"(?<!\w)(?:selon|according to|d['’]apres|per|says|dixit)\s$")
 # Words before a hiring verb that make it a noun ("the hires come after ...").
 NOUN_BEFORE = re.compile(r"(?<!\w)(?:the|these|those|such|les|des|ces|new|nouvelles?|of|de)\s$")
 # "Ce dernier", "the latter": the last person named, not the first.
@@ -144,8 +147,8 @@ ORG_PRONOUN = re.compile(r"^(?:elle|il|it)(?= (?:a|avait|vient|has|had|is|was|wi
 WORKED_AT = re.compile(
     r"(?<!\w)(?:(?:d['’]abord|first|also|notamment|longtemps) )?(?:travaille|worked|working"
     r"|work|a passe [\w\- ]{1,20}?|avait passe [\w\- ]{1,20}?|spent [\w\- ]{1,20}?"
-    r"|spending [\w\- ]{1,20}?)(?: (?:d['’]abord|first|also|notamment))? (?:chez|at|for|pour"
-    r"|au sein de) $"
+    r"|spending [\w\- ]{1,20}?|(?:ans|annees|mois) passee?s?)(?: (?:d['’]abord|first|also"
+    r"|notamment))? (?:chez|at|for|pour|au sein de) $"
 )
 # An organisation named by what it is ("the startup", "l'entreprise"); `kind` marks those
 # that are startups (most often the one the article introduced).

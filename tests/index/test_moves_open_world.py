@@ -183,6 +183,15 @@ def test_arrivals_told_with_a_description(text: str, route: tuple[str, ...]) -> 
     assert route in routes(text)
 
 
+def test_a_source_and_a_duration_are_not_moves() -> None:
+    # "Selon X," names a source; "N ans passés chez Y" is where the hire came from.
+    assert routes("Selon Siècle Net, Omar Lopa a été recruté par Arcax Compute après 11 ans "
+                  "passés chez Polaex Research.") == {
+        ("Omar Lopa", "Polaex Research", "Arcax Compute")}
+    assert routes("According to Tech Ledger, Ana Ruiz was hired by Quillwork AI after five "
+                  "years spent at Corvane.") == {("Ana Ruiz", "Corvane", "Quillwork AI")}
+
+
 @pytest.mark.parametrize(("text", "route"), [
     ("Jules Ferrand is leaving Corvane. Prior to joining Corvane in 2023, he was at Apple.",
      ("Jules Ferrand", "Apple", "Corvane")),
