@@ -422,6 +422,8 @@ def _pre_descriptor(analysis: _Analysis, start: int, cue_ends: list[int]) -> _Af
         return _prenominal(analysis, start, cue_ends)
     seg_end = offset + end_match.start()
     seg_start = _segment_start(folded, seg_end, cue_ends)
+    if R.SOURCE_OPENING.match(folded, seg_start):
+        return None  # "Selon Maddyness, X": a source, not X's workplace
     org = next((o for o in reversed(analysis.orgs)
                 if seg_start <= o.start and o.end <= seg_end and not folded[o.end:seg_end].strip()),
                None)

@@ -95,6 +95,8 @@ _PATTERNS = (
         r"(?:par|by))")),
     ("suffix", re.compile(rf"(?<![\w.]){_SPAN}")),
 )
+_SOURCE = re.compile(rf"(?<!\w)(?i:selon|according to|d['’]après|d['’]apres|reported by"
+                     rf"|rapporte|rapportait|révèle|revele|reveals?|writes|écrit|ecrit)\s+{_SPAN}")
 _PAIR = re.compile(rf"(?<!\w)({_WORD}) ({_WORD})")
 _OWNER = re.compile(r"['’]s\s+\w")
 # Cheap tests that skip the lines a pattern cannot match (discovery runs on every article).
@@ -179,6 +181,11 @@ def discover(text: str, known: R.Lexicon) -> tuple[Organisation, ...]:
             if known.knows(name) or fold(name) in found:
                 continue
             found[fold(name)] = words
+    # A name the article cites as its source ("Selon Maddyness", "according to Tech
+    # Ledger") is a newsroom, not an employer, wherever else it appears.
+    sources = {fold(" ".join(_clean(m.group("org")))) for line in lines
+               for m in _SOURCE.finditer(line)}
+    found = {k: v for k, v in found.items() if k not in sources}
     surnames = _surnames(text)
     out: dict[str, Organisation] = {}
     for key, words in found.items():

@@ -135,6 +135,7 @@ LIST_HEADER = re.compile(
     r"|demission\w*|resign\w*)|arriv\w*|recru\w*|hires?|hiring|recruits?|joined|rejoint\w*"
     r"|nouvelles? recrues?|new hires?)(?!\w)"
 )
+SOURCE_OPENING = re.compile(r"\s*(?:selon|according to|d['’]apres)(?!\w)")
 # A source named before its news ("Selon Siècle Digital, X ...") is no mover.
 ATTRIBUTION = re.compile(r"(?<!\w)(?:selon|according to|d['’]apres|per|says|dixit)\s$")
 # Words before a hiring verb that make it a noun ("the hires come after ...").
