@@ -284,17 +284,28 @@ class _Reader:
 
     @staticmethod
     def _prior_join(analysis: _Analysis, focus: str | None) -> _Frame | None:
-        """"Prior to joining OpenAI in 2023, he was at Google": Google -> OpenAI, for the
-        subject after the comma (a name, or the person in view for a pronoun)."""
+        """"Prior to joining OpenAI in 2023, he was at Google": Google -> OpenAI; "Arrivée
+        chez Mistral AI après un passage chez Nvidia, l'ingénieure ...": Nvidia -> Mistral
+        AI; for the subject after the comma (a name, or the person in view for a pronoun or
+        an epithet)."""
         folded = analysis.text.folded
         m = R.PRIOR_JOIN.match(folded)
-        comma = folded.find(",", m.end()) if m else -1
-        if m is None or comma < 0:
+        clause = m or R.OPENING_JOIN.match(folded)
+        if clause is None:
             return None
-        to = next((o for o in analysis.orgs if m.end() <= o.start < comma), None)
-        origin = next((o for o in analysis.orgs if o.start > comma and to and o.name != to.name),
-                      None)
-        if to is None or origin is None:
+        start = clause.end()
+        comma = folded.find(",", start)
+        if comma < 0:
+            return None
+        to = next((o for o in analysis.orgs if start <= o.start < comma), None)
+        if m is not None:
+            origin = next((o for o in analysis.orgs
+                           if o.start > comma and to and o.name != to.name), None)
+        else:  # "Arrivée chez X après un passage chez Y, ..."
+            origin = next((o for o in analysis.orgs if to and o.start < comma
+                           and o.name != to.name and R.OPENING_ORIGIN.search(
+                               folded, max(0, o.start - 40), o.start)), None)
+        if to is None or (origin is None and m is not None):
             return None
         named = next((p for p in analysis.persons if p.start > comma), None)
         if named is not None and named.start - comma <= 3:
@@ -303,7 +314,7 @@ class _Reader:
             key = focus
         else:
             return None
-        return _Frame(key, origin.name, to.name, "joined", "join", m.start())
+        return _Frame(key, origin.name if origin else None, to.name, "joined", "join", 0)
 
     @staticmethod
     def _worked_at(analysis: _Analysis, focus: str | None, employers: dict[str, str]) -> None:

@@ -164,6 +164,17 @@ PRIOR_JOIN = re.compile(
     r"^(?:prior to|before|avant d['’]|avant de|avant d['’]avoir) ?(?:joining|rejoindre|rejoint"
     r"|intégrer|integrer|moving to|coming to|arriver chez|arriving at)\s+"
 )
+# "Arrivée chez X en 2023 après un passage chez Y, l'ingénieure ...", "Recruited by X from
+# Y in 2024, she ...": an opening clause about the subject after the comma.
+OPENING_JOIN = re.compile(
+    r"^(?:arrivee?s?|arrives?|debarquee?s?|recrutee?s?|embauchee?s?|debauchee?s?|nommee?s?"
+    r"|hired|recruited|poached|appointed|having joined|apres avoir rejoint|after joining)"
+    r"(?: (?:chez|at|by|par|a|au sein de|to))?\s+"
+)
+OPENING_ORIGIN = re.compile(
+    r"(?<!\w)(?:apres un passage (?:chez|par)|apres (?:\w+ ){1,3}(?:chez|a|au sein de)"
+    r"|after (?:a stint|\w+ years?) at|from|en provenance de|venue? de(?: chez)?)\s+$"
+)
 PLUPERFECT = re.compile(r"(?<!\w)(?:avait|avaient|had)(?: \w+)? $")
 PASSIVE_BEFORE = re.compile(r"(?<!\w)(?:ete|been|was|were|is|are|est|sont|etre|be|being)\s$")
 PASSIVE_AFTER = re.compile(r"^ (?:par|by)(?!\w)")

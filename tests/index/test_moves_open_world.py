@@ -197,6 +197,10 @@ def test_a_source_and_a_duration_are_not_moves() -> None:
      ("Jules Ferrand", "Apple", "Corvane")),
     ("Avant de rejoindre Lumenfeld, Ada Brightwell a passé dix ans chez Criteo.",
      ("Ada Brightwell", "Criteo", "Lumenfeld")),
+    ("Lumenfeld a débauché Clémence Varl. Arrivée chez Mistral AI en 2023 après un passage "
+     "chez Nvidia, l'ingénieure dirigera la technique.", ("Clémence Varl", "Nvidia", "Mistral AI")),
+    ("Recruited by Quillwork AI from Corvane in 2024, Ana Ruiz now leads its team.",
+     ("Ana Ruiz", "Corvane", "Quillwork AI")),
 ])
 def test_where_someone_was_before_joining(text: str, route: tuple[str, ...]) -> None:
     assert route in routes(text)
