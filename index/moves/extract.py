@@ -98,6 +98,7 @@ class _Frame:
     type: str  # a CueType; "former" ("ancien ... de ORG") or "until_now" (context c)
     pos: int
     possessive: bool = False
+    chained: bool = False  # a later step of a career chain told in one sentence
 
 
 @dataclass
@@ -238,8 +239,15 @@ class _Reader:
             for m in R.ORG_EPITHET.finditer(analysis.text.folded):
                 if any(o.start < m.end() + 25 and m.start() < o.end for o in orgs):
                     continue  # "la start-up Lumenfeld": the name is there
-                before = [o.name for o in orgs if o.end <= m.start()]
-                name = new if m.group("kind") else (before[-1] if before else last_first)
+                before = [o for o in orgs if o.end <= m.start()]
+                apposed = before and re.fullmatch(r"\s*,\s*", analysis.text.folded[
+                    before[-1].end:m.start()])
+                if apposed:  # "Chez Veridian Labs, la start-up fondée à Lyon": that one
+                    name: str | None = before[-1].name
+                elif m.group("kind"):
+                    name = new
+                else:
+                    name = before[-1].name if before else last_first
                 if name is not None:
                     added.append(R.OrgMention(m.start(), m.end(), name))
             if added:
@@ -379,6 +387,9 @@ class _Reader:
             relative = None if date or not frames else R.relative_date(
                 folded, self.article.published)
             for frame in frames:
+                step = date
+                if frame.chained:  # "..., avant d'être recrutée par Nvidia en 2023": its own
+                    step = _date_from(analysis, frame.pos, self.year) or date
                 found.append(Move(
                     person=self.names.get(frame.key, frame.key),
                     from_org=frame.from_org,
@@ -388,8 +399,8 @@ class _Reader:
                     evidence=sentence.text,
                     start=sentence.start,
                     role=roles.get(frame.key),
-                    date=date or relative or self.article.published,
-                    date_source="text" if date else "relative" if relative else (
+                    date=step or relative or self.article.published,
+                    date_source="text" if step else "relative" if relative else (
                         "article" if self.article.published else None),
                 ))
             for frame in frames:
@@ -397,6 +408,12 @@ class _Reader:
                     employers[frame.key] = frame.to_org or frame.from_org or ""
             prev, prev_frames = analysis, frames
         return _merge(found)
+
+
+def _date_from(analysis: _Analysis, pos: int, year: int | None) -> str | None:
+    """The date the sentence gives from `pos` on (a chain step's own date)."""
+    text = analysis.text
+    return R.find_date(text.folded[pos:], lambda a, b: text.surface(a + pos, b + pos), year)
 
 
 # --- who works where ----------------------------------------------------------------------
@@ -632,6 +649,7 @@ class _SentenceReader:
                     and held.type in _ARRIVALS and frame.type in _ARRIVALS):
                 # "a rejoint A en 2020, avant d'être recrutée par B": A, then A -> B
                 frame.from_org = held.to_org
+                frame.chained = True
                 chained.append(frame)
                 continue
             if held is not frame:  # "a quitté A pour rejoindre B": one move A -> B
@@ -907,7 +925,8 @@ class _SentenceReader:
             known = self.context.employers.get(frame.key)
             # "avait cofondé", "had joined": a move before the story, not from where it left
             # them
-            earlier = R.PLUPERFECT.search(self.folded, max(0, frame.pos - 16), frame.pos)
+            earlier = R.PLUPERFECT.search(self.folded, max(0, frame.pos - 16), frame.pos) or (
+                R.PLUPERFECT_CUE.match(self.folded, frame.pos))
             if known and known != frame.to_org and (frame.to_org or not arrival) and not earlier:
                 frame.from_org = known
             elif (not arrival and frame.type != "former" and self.context.topic

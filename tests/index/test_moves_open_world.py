@@ -211,6 +211,25 @@ def test_a_career_chain_gives_one_record_per_step() -> None:
             "2020, avant d'être recrutée par Nvidia en 2023.")
     assert {("Maëlle Ardent", "Google", "Apple"), ("Maëlle Ardent", "Apple", "Nvidia")} <= (
         routes(text))
+    dates = {(m.from_org, m.to_org): m.date for m in moves(text)}
+    assert dates[("Google", "Apple")] == "2020" and dates[("Apple", "Nvidia")] == "2023"
+
+
+@pytest.mark.parametrize(("text", "route"), [
+    ("Chez Veridian Labs, la start-up fondée à Lyon par l'ancien d'Amazon Karim Benh, "
+     "tout change.", ("Karim Benh", "Amazon", "Veridian Labs")),
+    ("Corvane, the startup founded by Tobias Renn, a former Apple engineer, is hiring.",
+     ("Tobias Renn", "Apple", "Corvane")),
+])
+def test_the_startup_in_apposition_is_the_one_just_named(
+        text: str, route: tuple[str, ...]) -> None:
+    assert route in routes(text)
+
+
+def test_a_pluperfect_founding_is_before_the_story() -> None:
+    text = ("Hélène Morv a rejoint Meta lundi. L'ingénieure avait cofondé la start-up Tessaly "
+            "en 2021.")
+    assert ("Hélène Morv", None, "Tessaly") in routes(text)  # not from Meta, where she is now
 
 
 def test_a_list_of_departures_gives_each_person_the_move() -> None:
