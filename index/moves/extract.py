@@ -46,8 +46,12 @@ MAX_SENTENCES = 10_000
 MAX_ROLE_CHARS = 60
 
 _ARTICLE = r"(?:(?:le|la|les|the)\s+|l['’])?"
+_OWN_VENTURE = (r"(?:to (?:start|found|launch|create|set up)|pour (?:creer|fonder|lancer|monter))"
+                r" (?:his|her|their|sa|son|leur) (?:own |propre )?(?:[\w\-]+ )?(?:venture|startup"
+                r"|start-up|company|firm|lab|entreprise|societe|structure|laboratoire),")
 _DESTINATION = re.compile(
-    rf"\s*(?:pour rejoindre|to join|pour|for|vers|au profit de|en faveur de)\s+{_ARTICLE}")
+    rf"\s*(?:{_OWN_VENTURE}|pour rejoindre|to join|pour|for|vers|au profit de|en faveur de)"
+    rf"\s+{_ARTICLE}")
 _DESTINATION_ANYWHERE = re.compile(r"(?<!\w)" + _DESTINATION.pattern)
 _ORIGIN = re.compile(
     rf"(?<!\w)(?:from|de chez|en provenance de|venue?s? de(?: chez)?)\s+{_ARTICLE}")
@@ -959,10 +963,24 @@ def _pair(moves: list[Move]) -> list[Move]:
     return out
 
 
+def _returns(moves: list[Move]) -> list[Move]:
+    """A return with no origin ("X is returning to OpenAI") comes from where the person
+    went when they left that organisation ("left OpenAI to start Ferrolight")."""
+    out = []
+    for move in moves:
+        if move.from_org is None and move.to_org and R.RETURN.search(fold(move.evidence)):
+            went = next((m.to_org for m in moves if m.from_org == move.to_org and m.to_org
+                         and person_key(m.person) == person_key(move.person)), None)
+            if went:
+                move = replace(move, from_org=went)
+        out.append(move)
+    return out
+
+
 def _merge(moves: list[Move]) -> list[Move]:
     """One move per (person, origin, destination); a move with an open side that another
     of the same person fills says less and is folded into it."""
-    moves = _pair(moves)
+    moves = _returns(_pair(moves))
     by_key: dict[tuple[str, str | None, str | None], Move] = {}
     for move in moves:
         key = (person_key(move.person), move.from_org, move.to_org)

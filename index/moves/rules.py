@@ -176,6 +176,7 @@ OPENING_ORIGIN = re.compile(
     r"|after (?:a stint|\w+ years?) at|from|en provenance de|venue? de(?: chez)?)\s+$"
 )
 PLUPERFECT = re.compile(r"(?<!\w)(?:avait|avaient|had)(?: \w+)? $")
+RETURN = re.compile(r"(?<!\w)(?:return\w*|back to|revien\w*|revenu\w*|retour\w*|rejoined)(?!\w)")
 PLUPERFECT_CUE = re.compile(r"(?:avait|avaient|had)(?!\w)")  # "avait cofondé" is one cue
 PASSIVE_BEFORE = re.compile(r"(?<!\w)(?:ete|been|was|were|is|are|est|sont|etre|be|being)\s$")
 PASSIVE_AFTER = re.compile(r"^ (?:par|by)(?!\w)")

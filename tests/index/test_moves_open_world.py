@@ -226,6 +226,19 @@ def test_the_startup_in_apposition_is_the_one_just_named(
     assert route in routes(text)
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Noah Hale is returning to OpenAI. The researcher left in March to start his own "
+     "venture, Ferrolux, which never shipped.",
+     {("Noah Hale", "OpenAI", "Ferrolux"), ("Noah Hale", "Ferrolux", "OpenAI")}),
+    ("Lina Ferr revient chez Mistral AI. L'ingénieure avait quitté Mistral AI en 2023 pour "
+     "créer sa propre start-up, Brisal, qui a fermé.",
+     {("Lina Ferr", "Mistral AI", "Brisal"), ("Lina Ferr", "Brisal", "Mistral AI")}),
+])
+def test_a_return_comes_from_where_the_person_went(
+        text: str, expected: set[tuple[str, ...]]) -> None:
+    assert routes(text) == expected
+
+
 def test_a_pluperfect_founding_is_before_the_story() -> None:
     text = ("Hélène Morv a rejoint Meta lundi. L'ingénieure avait cofondé la start-up Tessaly "
             "en 2021.")
