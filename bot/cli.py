@@ -385,7 +385,22 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"companies    {result.companies_passed}/{result.companies} checks passed")
         for failure in result.failures:
             print(f"  - {failure}")
+        if result.moves is not None:
+            _print_move_score(data["moves"])
     return 0
+
+
+def _print_move_score(moves: dict[str, Any]) -> None:
+    fields = moves["per_field"]
+    print(f"moves        recall {moves['recall']:.1%} ({moves['found']}/{moves['gold']}), "
+          f"precision {moves['precision']:.1%} ({moves['right']}/{moves['records']} records "
+          "about gold people)")
+    print(f"  per field  person {fields['person']:.1%}, from {fields['from']:.1%}, "
+          f"to {fields['to']:.1%}")
+    for miss in moves["missed"]:
+        print(f"  - missed {miss}")
+    for wrong in moves["wrong"]:
+        print(f"  - wrong  {wrong}")
 
 
 def cmd_bench(args: argparse.Namespace) -> int:

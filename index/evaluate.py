@@ -1,4 +1,5 @@
-"""`talentbot eval FILE.yaml`: hit@3, fact recall, abstention and company checks."""
+"""`talentbot eval FILE.yaml`: hit@3, fact recall, abstention and company checks, and the
+move records scored against the file's `moves:` list (see index/moves/score.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from index.engine import Engine
+from index.moves.score import GoldMove, MoveScore, score_moves
 from index.text import fold
 
 
@@ -21,8 +23,10 @@ class EvalResult:
     companies: int = 0
     companies_passed: int = 0
     failures: list[str] = field(default_factory=list)
+    moves: MoveScore | None = None  # when the file has a `moves:` list
 
     def to_dict(self) -> dict[str, Any]:
+        extra = {} if self.moves is None else {"moves": self.moves.to_dict()}
         return {
             "questions": self.questions,
             "hit_at_3": _ratio(self.hits_at_3, self.questions),
@@ -32,6 +36,7 @@ class EvalResult:
             "companies": self.companies,
             "companies_passed": self.companies_passed,
             "failures": self.failures,
+            **extra,
         }
 
 
@@ -88,4 +93,10 @@ def evaluate(engine: Engine, path: Path) -> EvalResult:
             result.companies_passed += 1
         else:
             result.failures.append(f"company {name}: reported as found")
+    if "moves" in spec:
+        gold = [GoldMove.parse(item) for item in spec.get("moves") or []]
+        from index.moves.query import MoveFilter
+
+        records = [move for move, _ in engine.moves(MoveFilter())]
+        result.moves = score_moves(gold, records, engine.organisation)
     return result

@@ -157,6 +157,16 @@ def doctor(engine: Any, token_present: bool | None, quick: bool = False) -> list
 
     checks.append(_run("freshness", freshness, required=False))
 
+    def organisations() -> str:
+        from index.organisations import curation_status
+
+        status = curation_status(settings.organisations_file)
+        if not status.ok:
+            raise TalentbotError(status.detail)
+        return status.detail
+
+    checks.append(_run("organisations", organisations, required=False))
+
     def llm() -> str:
         answerer = engine.llm
         if answerer is None:

@@ -1,11 +1,16 @@
-"""Organisation names: canonical names, aliases and parts, from a maintainers' YAML file."""
+"""Organisation names: canonical names, aliases, parts and epithets. A built-in list of
+well-known AI organisations ships with the code (index/data/organisations.yaml); a corpus's
+own organisations.yaml is curation layered over it. Organisations in neither are found in
+the articles themselves (index/moves/recognise.py)."""
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
+from typing import Any
 
 from index.text import fold
 
@@ -32,15 +37,38 @@ class Organisation:
         return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
 
 
-@lru_cache(maxsize=4)
-def load_organisations(path: Path = DEFAULT_FILE) -> tuple[Organisation, ...]:
+BUILT_IN_FILE = Path(__file__).parent / "data" / "organisations.yaml"
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CurationStatus:
+    """What became of a corpus's organisations file: for the log and `talentbot doctor`."""
+
+    path: Path
+    ok: bool
+    detail: str
+
+
+def _read(path: Path) -> dict[str, Any]:
+    """The YAML mapping in `path`; ValueError (with the reason) when it is not one."""
+    import yaml
+
     from index.safeyaml import safe_load
 
-    if not path.is_file():
-        return ()
-    data = safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        data = safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
+        raise ValueError(f"{path}: unreadable ({type(exc).__name__})") from exc
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: not a mapping of organisations and outlets")
+    return data
+
+
+def _entries(data: dict[str, Any]) -> list[Organisation]:
     orgs = []
-    for entry in data.get("organisations", []):
+    for entry in data.get("organisations") or []:
         if isinstance(entry, dict) and entry.get("name"):
             orgs.append(Organisation(
                 name=str(entry["name"]),
@@ -48,18 +76,85 @@ def load_organisations(path: Path = DEFAULT_FILE) -> tuple[Organisation, ...]:
                 parts=tuple(str(p) for p in entry.get("parts") or ()),
                 epithets=tuple(str(e) for e in entry.get("epithets") or ()),
             ))
-    return tuple(orgs)
+    return orgs
+
+
+@lru_cache(maxsize=1)
+def _built_in() -> dict[str, Any]:
+    return _read(BUILT_IN_FILE)
+
+
+@lru_cache(maxsize=8)
+def curation_status(path: Path = DEFAULT_FILE) -> CurationStatus:
+    """Whether the curation file is there and readable; a problem is logged once."""
+    if not path.is_file():
+        status = CurationStatus(path, False, f"no {path.name} at {path}: built-in organisations"
+                                             " only")
+    else:
+        try:
+            count = len(_entries(_read(path)))
+            status = CurationStatus(path, True, f"{path}: {count} curated organisations over "
+                                                f"{len(_entries(_built_in()))} built-in")
+        except ValueError as exc:
+            status = CurationStatus(path, False, f"{exc}: built-in organisations only")
+    if not status.ok:
+        log.warning("organisations: %s", status.detail)
+    return status
+
+
+def _curation(path: Path) -> dict[str, Any]:
+    if not curation_status(path).ok:
+        return {}
+    try:
+        return _read(path)
+    except ValueError:
+        return {}
+
+
+def _union(canonical: str, *groups: tuple[str, ...]) -> tuple[str, ...]:
+    """The names of `groups`, once each, without the canonical name."""
+    seen: dict[str, str] = {}
+    for group in groups:
+        for name in group:
+            if fold(name) != canonical:
+                seen.setdefault(fold(name), name)
+    return tuple(seen.values())
+
+
+def _merge(base: list[Organisation], curated: list[Organisation]) -> list[Organisation]:
+    """Curated entries over built-in ones: a curated entry absorbs every built-in entry
+    that shares one of its names (its name stays canonical, the names are united)."""
+    out = list(base)
+    for org in curated:
+        names = {fold(n) for n in org.all_names}
+        absorbed = [b for b in out if names & {fold(n) for n in b.all_names}]
+        out = [b for b in out if b not in absorbed]
+        union = partial(_union, fold(org.name))
+        # An absorbed entry's own name is an alias (or a part, if it was one here).
+        aliases = union(org.aliases, *(b.aliases for b in absorbed),
+                        tuple(b.name for b in absorbed if fold(b.name) not in
+                              {fold(p) for p in org.parts}))
+        parts = union(org.parts, *(b.parts for b in absorbed))
+        parts = tuple(p for p in parts if fold(p) not in {fold(a) for a in aliases})
+        out.append(Organisation(org.name, aliases, parts,
+                                union(org.epithets, *(b.epithets for b in absorbed))))
+    return out
+
+
+@lru_cache(maxsize=4)
+def load_organisations(path: Path = DEFAULT_FILE) -> tuple[Organisation, ...]:
+    """The built-in organisations with the corpus's curation file layered over them."""
+    return tuple(_merge(_entries(_built_in()), _entries(_curation(path))))
 
 
 @lru_cache(maxsize=4)
 def load_outlets(path: Path = DEFAULT_FILE) -> tuple[str, ...]:
-    """News outlets named in the file: sources of news, not employers."""
-    from index.safeyaml import safe_load
-
-    if not path.is_file():
-        return ()
-    data = safe_load(path.read_text(encoding="utf-8")) or {}
-    return tuple(str(o) for o in data.get("outlets") or ())
+    """News outlets (built-in and curated): sources of news, not employers."""
+    names: dict[str, str] = {}
+    for data in (_built_in(), _curation(path)):
+        for outlet in data.get("outlets") or ():
+            names.setdefault(fold(str(outlet)), str(outlet))
+    return tuple(names.values())
 
 
 def resolve(name: str, organisations: tuple[Organisation, ...]) -> Organisation:

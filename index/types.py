@@ -74,7 +74,9 @@ class Answer:
 
 
 MoveKind = Literal["joined", "left", "hired", "poached", "announced", "rumoured", "confirmed"]
-DateSource = Literal["text", "article"]
+# text: stated in the sentence; relative: "le mois dernier", "last year" resolved against
+# the article's date; article: the article's own date (the sentence gives none).
+DateSource = Literal["text", "relative", "article"]
 
 
 @dataclass(frozen=True)

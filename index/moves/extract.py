@@ -35,9 +35,10 @@ from functools import lru_cache
 
 from index.corpus import Article
 from index.moves import rules as R
+from index.moves.recognise import article_lexicon, discover
 from index.organisations import Organisation
 from index.people import person_key
-from index.text import STOP_WORDS, split_sentences
+from index.text import STOP_WORDS, fold, split_sentences
 from index.types import Move, MoveKind
 
 MAX_SENTENCE_CHARS = 2_000  # longer sentences are read up to here (their evidence is whole)
@@ -45,8 +46,12 @@ MAX_SENTENCES = 10_000
 MAX_ROLE_CHARS = 60
 
 _ARTICLE = r"(?:(?:le|la|les|the)\s+|l['’])?"
+_OWN_VENTURE = (r"(?:to (?:start|found|launch|create|set up)|pour (?:creer|fonder|lancer|monter))"
+                r" (?:his|her|their|sa|son|leur) (?:own |propre )?(?:[\w\-]+ )?(?:venture|startup"
+                r"|start-up|company|firm|lab|entreprise|societe|structure|laboratoire),")
 _DESTINATION = re.compile(
-    rf"\s*(?:pour rejoindre|to join|pour|for|vers|au profit de|en faveur de)\s+{_ARTICLE}")
+    rf"\s*(?:{_OWN_VENTURE}|pour rejoindre|to join|pour|for|vers|au profit de|en faveur de)"
+    rf"\s+{_ARTICLE}")
 _DESTINATION_ANYWHERE = re.compile(r"(?<!\w)" + _DESTINATION.pattern)
 _ORIGIN = re.compile(
     rf"(?<!\w)(?:from|de chez|en provenance de|venue?s? de(?: chez)?)\s+{_ARTICLE}")
@@ -94,9 +99,10 @@ class _Frame:
     from_org: str | None
     to_org: str | None
     kind: MoveKind
-    type: str  # a CueType, or "former" for a move read from "ancien ... de ORG"
+    type: str  # a CueType; "former" ("ancien ... de ORG") or "until_now" (context c)
     pos: int
     possessive: bool = False
+    chained: bool = False  # a later step of a career chain told in one sentence
 
 
 @dataclass
@@ -121,9 +127,14 @@ class _Analysis:
         return self._cues
 
 
-def _analyse(raw: str, lexicon: R.Lexicon, extra: R.Lexicon | None) -> _Analysis:
+def _analyse(raw: str, lexicon: R.Lexicon, extra: R.Lexicon | None,
+             found: R.Lexicon | None = None) -> _Analysis:
     text = R.FoldedText(raw[:MAX_SENTENCE_CHARS])
     orgs, outlets = lexicon.find(text)
+    if found is not None:  # organisations the article itself introduces (recognise.py)
+        new = [o for o in found.find(text)[0]
+               if not any(o.start < k.end and k.start < o.end for k in orgs)]
+        orgs = sorted([*orgs, *new], key=lambda o: o.start)
     if extra is not None:  # an outlet wins over an organisation inside its name
         more = extra.find(text)[1]
         outlets += more
@@ -133,7 +144,10 @@ def _analyse(raw: str, lexicon: R.Lexicon, extra: R.Lexicon | None) -> _Analysis
         o_start, o_end = text.to_orig(start, end)
         masked[o_start:o_end] = "\x00" * (o_end - o_start)
     masked_text = "".join(masked)
-    names = [] if R.title_case(masked_text) else R.name_candidates(masked_text)
+    # A Title-Case heading's capitals say nothing of names; a sentence ending in a full
+    # stop is no heading, however many names it lists.
+    heading = R.title_case(masked_text) and not masked_text.rstrip().endswith((".", "!", "?"))
+    names = [] if heading else R.name_candidates(masked_text)
     return _Analysis(text, orgs, outlets, names)
 
 
@@ -148,6 +162,9 @@ def _find_cues(text: R.FoldedText) -> list[_Cue]:
             continue  # French "départ", not English "depart"
         if any(a <= m.start() < b for a, b in quotes):  # reported speech
             continue
+        if rule.type == "hire" and R.NOUN_BEFORE.search(folded, max(0, m.start() - 12),
+                                                        m.start()):
+            continue  # "the hires come after ...": a noun, no one hired here
         window = _PUNCTUATION.split(folded[max(0, m.start() - 30):m.start()])[-1]
         if R.NEGATION.search(window):
             continue
@@ -172,8 +189,10 @@ class _Reader:
         own = article.outlet
         extra = _outlet_lexicon(own) if own and not lexicon.knows(own) else None
         self.sentences = split_sentences(article.body)[:MAX_SENTENCES]
-        self.analyses = [_analyse(s.text, lexicon, extra) for s in self.sentences]
-        self.title = _analyse(article.title or "", lexicon, extra)
+        discovered = discover(f"{article.title or ''}\n{article.body}", lexicon)
+        found = article_lexicon(discovered) if discovered else None
+        self.analyses = [_analyse(s.text, lexicon, extra, found) for s in self.sentences]
+        self.title = _analyse(article.title or "", lexicon, extra, found)
         self.names: dict[str, str] = {}  # person key -> the name as first written
         surnames: dict[str, set[str]] = {}
         for analysis in (self.title, *self.analyses):
@@ -193,6 +212,135 @@ class _Reader:
                 analysis.persons.append(_Person(*analysis.text.to_folded(name.start, name.end),
                                                 key))
         self.headline = self._headline()
+        self.topic = self.title.topic or next((a.topic for a in self.analyses if a.topic), None)
+        self._resolve_org_epithets({o.name for o in discovered
+                                    if not R.INVESTOR_NAME.search(fold(o.name))})
+
+    def _resolve_org_epithets(self, introduced: set[str]) -> None:
+        """Context (e): "the startup", "l'entreprise", "la société" with no name after them
+        stand for an organisation named before: "the startup" for the one the article
+        introduced itself and names most (startups are seldom on any list), else the
+        article's company; the others for one named earlier in the sentence, else the first
+        one of the last sentence that named any (its subject, most often)."""
+        counts: dict[str, int] = {}
+        for org in self.title.orgs:
+            counts[org.name] = counts.get(org.name, 0) + 3
+        last_first: str | None = self.topic
+        anyone = bool(self.title.persons)
+        for analysis in self.analyses:
+            added: list[R.OrgMention] = []
+            orgs = analysis.orgs
+            pronoun = R.ORG_PRONOUN.match(analysis.text.folded)
+            if pronoun and not anyone and last_first:  # "Elle a débauché X"
+                added.append(R.OrgMention(0, pronoun.end(), last_first))
+            anyone = anyone or bool(analysis.persons)
+            here = {o.name for o in orgs}
+            # Not one this sentence names: "X, chercheuse chez Kyutai, pourrait rejoindre
+            # la start-up franco-américaine" is about another.
+            others = [n for n in counts if n not in here]
+            new = max((n for n in others if n in introduced), key=lambda n: counts[n],
+                      default=None) or max(others, key=lambda n: counts[n], default=None)
+            for m in R.ORG_EPITHET.finditer(analysis.text.folded):
+                if any(o.start < m.end() + 25 and m.start() < o.end for o in orgs):
+                    continue  # "la start-up Lumenfeld": the name is there
+                before = [o for o in orgs if o.end <= m.start()]
+                apposed = before and re.fullmatch(r"\s*,\s*", analysis.text.folded[
+                    before[-1].end:m.start()])
+                if apposed:  # "Chez Veridian Labs, la start-up fondée à Lyon": that one
+                    name: str | None = before[-1].name
+                elif m.group("kind"):
+                    name = new
+                else:
+                    name = before[-1].name if before else last_first
+                if name is not None:
+                    added.append(R.OrgMention(m.start(), m.end(), name))
+            if added:
+                analysis.orgs = sorted([*orgs, *added], key=lambda o: o.start)
+            for org in orgs:
+                counts[org.name] = counts.get(org.name, 0) + 1
+            if analysis.orgs:
+                last_first = analysis.orgs[0].name
+
+    def _list_header(self, analysis: _Analysis, prev: _Analysis | None) -> _Frame | None:
+        """Context (f): a sentence ending on a colon, about moves (or after one about
+        moves), opens a list whose items are people who made that move."""
+        if not analysis.text.folded.rstrip().endswith(":"):
+            return None
+        for about in (analysis, prev):
+            if about is None:
+                continue
+            m = R.LIST_HEADER.search(about.text.folded)
+            if m is not None:
+                org = analysis.topic or about.topic or self.topic
+                if m.group("out"):
+                    return _Frame("", org, None, "left", "leave", 0)
+                return _Frame("", None, org, "joined", "join", 0)
+        return None
+
+    @staticmethod
+    def _list_item(analysis: _Analysis, header: _Frame) -> list[_Frame]:
+        own = analysis.topic
+        frames: dict[str, _Frame] = {}
+        for person in analysis.persons:
+            if person.key in frames:
+                continue
+            origin, to = header.from_org, header.to_org
+            if own and own not in (origin, to):
+                if to is None:
+                    to = own
+                else:
+                    origin = own
+            frames[person.key] = replace(header, key=person.key, from_org=origin, to_org=to,
+                                         pos=person.start)
+        return list(frames.values())
+
+    @staticmethod
+    def _prior_join(analysis: _Analysis, focus: str | None) -> _Frame | None:
+        """"Prior to joining OpenAI in 2023, he was at Google": Google -> OpenAI; "Arrivée
+        chez Mistral AI après un passage chez Nvidia, l'ingénieure ...": Nvidia -> Mistral
+        AI; for the subject after the comma (a name, or the person in view for a pronoun or
+        an epithet)."""
+        folded = analysis.text.folded
+        m = R.PRIOR_JOIN.match(folded)
+        clause = m or R.OPENING_JOIN.match(folded)
+        if clause is None:
+            return None
+        start = clause.end()
+        comma = folded.find(",", start)
+        if comma < 0:
+            return None
+        to = next((o for o in analysis.orgs if start <= o.start < comma), None)
+        if m is not None:
+            origin = next((o for o in analysis.orgs
+                           if o.start > comma and to and o.name != to.name), None)
+        else:  # "Arrivée chez X après un passage chez Y, ..."
+            origin = next((o for o in analysis.orgs if to and o.start < comma
+                           and o.name != to.name and R.OPENING_ORIGIN.search(
+                               folded, max(0, o.start - 40), o.start)), None)
+        if to is None or (origin is None and m is not None):
+            return None
+        named = next((p for p in analysis.persons if p.start > comma), None)
+        if named is not None and named.start - comma <= 3:
+            key = named.key
+        elif R.SUBJECT_PRONOUN.match(folded[comma + 1:].lstrip()) and focus:
+            key = focus
+        else:
+            return None
+        return _Frame(key, origin.name if origin else None, to.name, "joined", "join", 0)
+
+    @staticmethod
+    def _worked_at(analysis: _Analysis, focus: str | None, employers: dict[str, str]) -> None:
+        """A workplace stated without a move ("Elle a travaillé chez Google de 2016 à 2020")
+        is where the sentence's subject came from, for a later move that does not say."""
+        folded = analysis.text.folded
+        for org in analysis.orgs:
+            if not R.WORKED_AT.search(folded, max(0, org.start - 40), org.start):
+                continue
+            before = [p for p in analysis.persons if p.end <= org.start]
+            key = before[-1].key if before else (
+                focus if R.SUBJECT_PRONOUN.match(folded) else None)
+            if key is not None:
+                employers[key] = org.name
 
     def _headline(self) -> tuple[str, str] | None:
         """(destination, origin) of a hiring the title announces."""
@@ -210,17 +358,42 @@ class _Reader:
         found: list[Move] = []
         prev: _Analysis | None = None
         prev_frames: list[_Frame] = []
+        focus: str | None = None  # the person the last sentence naming someone was about
+        latter: str | None = None  # the last person it named
+        header: _Frame | None = None  # the move a list's items share (context f)
+        employers: dict[str, str] = {}  # person key -> workplace the article gave them
         for sentence, analysis in zip(self.sentences, self.analyses, strict=True):
             frames: list[_Frame] = []
             roles: dict[str, str] = {}
             folded = analysis.text.folded
             someone = bool(analysis.persons) or bool(
-                prev_frames and R.SUBJECT_PRONOUN.match(folded))
-            if someone and (R.CUES.search(folded) or R.FORMER.search(folded)):
-                reader = _SentenceReader(analysis, prev, prev_frames, self.headline)
+                (prev_frames or focus) and R.SUBJECT_PRONOUN.match(folded))
+            self._worked_at(analysis, focus, employers)
+            prior = self._prior_join(analysis, focus)
+            if prior is not None:
+                frames = [prior]
+            elif someone and (R.CUES.search(folded) or R.FORMER.search(folded)):
+                who = latter if R.LATTER.match(folded) else focus
+                reader = _SentenceReader(analysis, prev, prev_frames, self.headline,
+                                         _Context(who, employers, self.topic))
                 frames, roles = reader.frames(), reader.roles()
+                for index, affiliation in reader.affiliations.items():
+                    if affiliation.org is not None and not affiliation.former:
+                        employers.setdefault(analysis.persons[index].key, affiliation.org.name)
+            if R.LIST_ITEM.match(sentence.text):
+                if header is not None and not frames:
+                    frames = self._list_item(analysis, header)
+            else:
+                header = self._list_header(analysis, prev)
+            if analysis.persons:
+                focus, latter = analysis.persons[0].key, analysis.persons[-1].key
             date = R.find_date(folded, analysis.text.surface, self.year) if frames else None
+            relative = None if date or not frames else R.relative_date(
+                folded, self.article.published)
             for frame in frames:
+                step = date
+                if frame.chained:  # "..., avant d'être recrutée par Nvidia en 2023": its own
+                    step = _date_from(analysis, frame.pos, self.year) or date
                 found.append(Move(
                     person=self.names.get(frame.key, frame.key),
                     from_org=frame.from_org,
@@ -230,11 +403,21 @@ class _Reader:
                     evidence=sentence.text,
                     start=sentence.start,
                     role=roles.get(frame.key),
-                    date=date or self.article.published,
-                    date_source="text" if date else ("article" if self.article.published else None),
+                    date=step or relative or self.article.published,
+                    date_source="text" if step else "relative" if relative else (
+                        "article" if self.article.published else None),
                 ))
+            for frame in frames:
+                if frame.to_org or frame.from_org:  # where they are now, or were last
+                    employers[frame.key] = frame.to_org or frame.from_org or ""
             prev, prev_frames = analysis, frames
         return _merge(found)
+
+
+def _date_from(analysis: _Analysis, pos: int, year: int | None) -> str | None:
+    """The date the sentence gives from `pos` on (a chain step's own date)."""
+    text = analysis.text
+    return R.find_date(text.folded[pos:], lambda a, b: text.surface(a + pos, b + pos), year)
 
 
 # --- who works where ----------------------------------------------------------------------
@@ -271,6 +454,8 @@ def _pre_descriptor(analysis: _Analysis, start: int, cue_ends: list[int]) -> _Af
         return _prenominal(analysis, start, cue_ends)
     seg_end = offset + end_match.start()
     seg_start = _segment_start(folded, seg_end, cue_ends)
+    if R.SOURCE_OPENING.match(folded, seg_start):
+        return None  # "Selon Maddyness, X": a source, not X's workplace
     org = next((o for o in reversed(analysis.orgs)
                 if seg_start <= o.start and o.end <= seg_end and not folded[o.end:seg_end].strip()),
                None)
@@ -415,9 +600,20 @@ def _groups(analysis: _Analysis) -> list[list[int]]:
 # --- one sentence's moves -----------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What the article said before this sentence (context d, e)."""
+
+    focus: str | None = None
+    employers: dict[str, str] = field(default_factory=dict)
+    topic: str | None = None
+
+
 class _SentenceReader:
     def __init__(self, analysis: _Analysis, prev: _Analysis | None, prev_frames: list[_Frame],
-                 headline: tuple[str, str] | None) -> None:
+                 headline: tuple[str, str] | None, context: _Context | None = None) -> None:
+        self.context = context or _Context()
+        self.later: set[str | None] = set()
         self.a = analysis
         self.folded = analysis.text.folded
         self.prev = prev
@@ -426,6 +622,8 @@ class _SentenceReader:
         self.continuation = bool(R.CONTINUATION.match(self.folded))
         pronoun = R.SUBJECT_PRONOUN.match(self.folded)
         movers = {f.key for f in prev_frames}
+        if self.context.focus and (not movers or R.LATTER.match(self.folded)):
+            movers = {self.context.focus}
         if pronoun and len(movers) == 1 and not any(
                 p.start < pronoun.end() for p in analysis.persons):
             analysis.persons.insert(0, _Person(0, pronoun.end(), movers.pop()))  # context (d)
@@ -446,16 +644,25 @@ class _SentenceReader:
                    if not self._speaker(index)]
         with_verb = {i for i, f in per_cue if f.type != "found_n"}
         combined: dict[int, _Frame] = {}
+        chained: list[_Frame] = []
         for index, frame in sorted(per_cue, key=lambda x: x[1].pos):
             if frame.type == "found_n" and index in with_verb:
                 continue  # "X, cofondateur d'OpenAI, a quitté ...": a description, not a move
             held = combined.setdefault(index, frame)
+            if (held is not frame and held.to_org and frame.to_org and held.to_org != frame.to_org
+                    and held.type in _ARRIVALS and frame.type in _ARRIVALS):
+                # "a rejoint A en 2020, avant d'être recrutée par B": A, then A -> B
+                frame.from_org = held.to_org
+                frame.chained = True
+                chained.append(frame)
+                continue
             if held is not frame:  # "a quitté A pour rejoindre B": one move A -> B
                 held.from_org = held.from_org or frame.from_org
                 held.to_org = held.to_org or frame.to_org
                 held.possessive = held.possessive or frame.possessive
         modality = self._modality()
-        out = list(combined.values())
+        self.later = {f.to_org for f in chained}  # a chain's later steps are no origin
+        out = list(combined.values()) + chained
         for index, frame in combined.items():
             self._fill(index, frame)
             frame.kind = modality or frame.kind
@@ -472,6 +679,11 @@ class _SentenceReader:
                     moved.from_org = org.name  # "Rachel Kim, previously ... at Apple"
                 else:
                     out.append(former)
+        out += self._former_subjects({f.key for f in out})
+        for frame in out:  # context (c) for departures: "X had until now been at OpenAI"
+            if (frame.to_org is None and self.headline and frame.from_org == self.headline[1]
+                    and frame.type == "until_now"):
+                frame.to_org = self.headline[0]
         kept = []
         for frame in out:
             if frame.from_org == frame.to_org:
@@ -479,6 +691,23 @@ class _SentenceReader:
             if frame.from_org or frame.to_org:
                 kept.append(frame)
         return sorted(kept, key=lambda f: f.pos)
+
+    def _former_subjects(self, done: set[str]) -> list[_Frame]:
+        """"X, Y and Z had until now been based at OpenAI's office": the people a sentence
+        opens on, then a word for the past, then one organisation: a former workplace."""
+        if not self.groups or self.a.persons[self.groups[0][0]].start > 3:
+            return []
+        group = self.groups[0]
+        end = self.a.persons[group[-1]].end
+        former = R.FORMER.search(self.folded, end, end + 60)
+        if former is None or self.a.cues:
+            return []
+        org = next((o for o in self.a.orgs if former.end() <= o.start <= former.end() + 60),
+                   None)
+        if org is None:
+            return []
+        return [_Frame(self.a.persons[i].key, org.name, None, "left", "until_now", org.start)
+                for i in group if self.a.persons[i].key not in done]
 
     def _modality(self) -> MoveKind | None:
         if R.RUMOUR.search(self.folded):
@@ -492,6 +721,9 @@ class _SentenceReader:
     # -- people ---------------------------------------------------------------------------
 
     def _speaker(self, index: int) -> bool:
+        start = self.a.persons[index].start
+        if R.ATTRIBUTION.search(self.folded, max(0, start - 16), start):
+            return True
         affiliation = self.affiliations.get(index)
         role = affiliation.role if affiliation else None
         return bool(role and R.SPEAKER_ROLE.search(R.fold_word(role)))
@@ -585,6 +817,9 @@ class _SentenceReader:
             if cue.type == "leave":
                 window = R.LEAVE_WINDOW_END.search(folded, cue.end, cue.end + 60)
                 window_end = window.start() if window else cue.end + 60
+                # "parti rejoindre OpenAI": the next cue's organisation is not the one left
+                window_end = min([window_end, *(c.start for c in self.a.cues
+                                                if cue.end <= c.start < window_end)])
                 origin = self._org_after(cue.end, window_end)
                 to = self._org_at(window_end, _DESTINATION)
             else:
@@ -593,6 +828,8 @@ class _SentenceReader:
                 outlets = [s for s, _ in self.a.outlets if cue.end <= s < cue.end + 60]
                 if cue.type == "join" and outlets and (to is None or outlets[0] < to.start):
                     return []  # "who joined TechCrunch": a newsroom is no employer here
+            if cue.type == "found" and movers and to is not None:
+                movers = movers + self._companions(cue.end)
         elif cue.type == "found_p":  # ORG, fondée par X
             movers = self._group_after(cue.end, 80)
             to = self._org_before(cue.start, 100)
@@ -617,6 +854,12 @@ class _SentenceReader:
             if R.PASSIVE_AFTER.match(folded[cue.end:]):
                 movers = self._group_before(cue.start, subject=False)
                 to = self._org_at(cue.end, _BY_ORG)
+            elif cue.type == "hire" and R.PASSIVE_BEFORE.search(folded, max(0, cue.start - 16),
+                                                                cue.start):
+                # "X, cofondateur d'OpenAI, en a été nommé PDG": X is the one named
+                movers = self._group_before(cue.start, subject=False)
+                to = self._org_at(cue.end, _BY_ORG) or (self._org_before(
+                    persons[movers[0]].start) if movers else None)
             elif bare and not self._group_after(cue.end, 3):
                 movers = self._group_before(cue.start, subject=False)
                 to = self._org_before(persons[movers[0]].start if movers else cue.start)
@@ -641,6 +884,15 @@ class _SentenceReader:
                                possessive))
                 for index in movers]
 
+    def _companions(self, pos: int) -> list[int]:
+        """"X a cofondé ORG avec Y et avec Z": Y and Z founded it too."""
+        out: list[int] = []
+        for group in self.groups:
+            start = self.a.persons[group[0]].start
+            if start > pos and R.COMPANIONS_AFTER.search(self.folded, max(pos, start - 20), start):
+                out += group
+        return out
+
     def _fill(self, index: int, frame: _Frame) -> None:
         """Open sides from context (a, b), the person's description, the sentence's one
         other organisation, then context (b, c)."""
@@ -663,7 +915,8 @@ class _SentenceReader:
         if frame.type == "found_n" and not frame.possessive:
             return  # "X, le fondateur de Scale AI": the sentence's other names are not his past
         others = {o.name for o in self.a.orgs
-                  if self._free(o) or self.described.get(id(o)) == index} - {frame.to_org}
+                  if self._free(o) or self.described.get(id(o)) == index} - {
+            frame.to_org, *self.later}
         if former and not arrival:
             others.discard(own)  # a former employer is not the one being left now
         if len(others) == 1:
@@ -672,14 +925,62 @@ class _SentenceReader:
             frame.from_org = self.prev.topic
         elif arrival and self.headline and self.headline[0] == frame.to_org:
             frame.from_org = self.headline[1]
+        if frame.from_org is None:  # context (e)
+            known = self.context.employers.get(frame.key)
+            # "avait cofondé", "had joined": a move before the story, not from where it left
+            # them
+            earlier = R.PLUPERFECT.search(self.folded, max(0, frame.pos - 16), frame.pos) or (
+                R.PLUPERFECT_CUE.match(self.folded, frame.pos))
+            if known and known != frame.to_org and (frame.to_org or not arrival) and not earlier:
+                frame.from_org = known
+            elif (not arrival and frame.type != "former" and self.context.topic
+                  and self.context.topic != frame.to_org):
+                frame.from_org = self.context.topic  # "Y has left": the article's company
 
 
 # --- one move per person and route ------------------------------------------------------
 
 
+def _pair(moves: list[Move]) -> list[Move]:
+    """A departure with no destination and an arrival with no origin of the same person
+    ("X quitte Nvidia." ... "Veridian Labs a nommé X.") are one move, cited by the first;
+    each arrival takes the nearest departure from elsewhere."""
+    out = list(moves)
+    for arrival in sorted((m for m in moves if m.to_org and not m.from_org),
+                          key=lambda m: m.start):
+        who = person_key(arrival.person)
+        leaving = [m for m in out if m.from_org and not m.to_org and m.from_org != arrival.to_org
+                   and person_key(m.person) == who]
+        if not leaving or arrival not in out:
+            continue
+        departure = min(leaving, key=lambda m: abs(m.start - arrival.start))
+        first, second = sorted((departure, arrival), key=lambda m: m.start)
+        joined = replace(first, from_org=departure.from_org, to_org=arrival.to_org,
+                         kind=arrival.kind if first is departure and arrival.kind != "joined"
+                         else first.kind)
+        out = [m for m in out if m is not departure and m is not arrival]
+        out.append(_fill_from(joined, second))
+    return out
+
+
+def _returns(moves: list[Move]) -> list[Move]:
+    """A return with no origin ("X is returning to OpenAI") comes from where the person
+    went when they left that organisation ("left OpenAI to start Ferrolight")."""
+    out = []
+    for move in moves:
+        if move.from_org is None and move.to_org and R.RETURN.search(fold(move.evidence)):
+            went = next((m.to_org for m in moves if m.from_org == move.to_org and m.to_org
+                         and person_key(m.person) == person_key(move.person)), None)
+            if went:
+                move = replace(move, from_org=went)
+        out.append(move)
+    return out
+
+
 def _merge(moves: list[Move]) -> list[Move]:
     """One move per (person, origin, destination); a move with an open side that another
     of the same person fills says less and is folded into it."""
+    moves = _returns(_pair(moves))
     by_key: dict[tuple[str, str | None, str | None], Move] = {}
     for move in moves:
         key = (person_key(move.person), move.from_org, move.to_org)
@@ -719,8 +1020,9 @@ def _fill_all(move: Move, others: list[Move]) -> Move:
 def _fill_from(held: Move, later: Move) -> Move:
     """`held` with the role, and a date read in the text, that only `later` has."""
     role = held.role or later.role
-    if held.date_source != "text" and later.date_source == "text":
-        return replace(held, role=role, date=later.date, date_source="text")
+    rank = {"text": 2, "relative": 1}
+    if rank.get(later.date_source or "", 0) > rank.get(held.date_source or "", 0):
+        return replace(held, role=role, date=later.date, date_source=later.date_source)
     return replace(held, role=role)
 
 

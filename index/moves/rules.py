@@ -47,6 +47,7 @@ _E = r"(?!\w)"  # end of a word
 # Order matters only between rules that can match at the same position: longer first.
 CUE_RULES: tuple[CueRule, ...] = (
     CueRule("hire_n", "hired", r"l['’]embauche d(?:e|u|['’])|le recrutement d(?:e|u|['’])"
+            r"|la nomination d(?:e|u|['’])"
             r"|l['’]arrivee d(?:e|u|['’])|the (?:hiring|hire|recruitment|appointment) of"),
     CueRule("depart_n", "left", r"(?:le |du |au )?depart (?:de|du|d['’])|la demission d(?:e|['’])"
             r"|the (?:departure|exit|resignation) of"),
@@ -54,25 +55,36 @@ CUE_RULES: tuple[CueRule, ...] = (
             r"(?:son|sa|leur|his|her|their) (?:depart|demission|departure|resignation|exit)"),
     CueRule("leave", "left", r"claque(?:r)? la porte|tire sa reverence|stepp(?:ed|ing) down"
             r"|steps? down|walked out"),
-    CueRule("found_p", "joined", r"(?:co-?)?(?:fondee?s?|creee?s?|founded|started) (?:par|by)"),
+    CueRule("found_p", "joined", r"(?:co-?)?(?:fondee?s?|creee?s?|founded|started)"
+            r"(?: (?:en|in) \d{4}| (?:a|in) [a-z\-]+){0,2} (?:par|by)"),
     CueRule("found", "joined", r"(?:a|ont|avait|avaient|ayant) (?:co-?)?(?:fonde|cree)"
             r"|co-?fonde|(?:co-?)?found(?:ed|s)?(?= (?!by))"),
     CueRule("found_n", "joined", r"co-?fondat(?:eur|rice)s?|fondat(?:eur|rice)s?"
             r"|co-?founders?|founders?"),
     CueRule("join", "joined", r"rejoin(?:dre|t|ts|s|gnent|gnait|gnaient|gnant|dra|dront|drait"
-            r"|draient|gne)|(?:arrive|arrivee|arrives|debarque|debarquee|passe|passee)s? chez"
+            r"|draient|gne)|(?:arrive|arrivee|arrives|debarque|debarquee"
+            r"|(?<!ans )(?<!mois )(?<!annees )passe|(?<!ans )(?<!mois )(?<!annees )passee)s? chez"
             r"|(?:est|sont) partie?s? (?:chez|pour)|join(?:s|ed|ing)?|(?:moved?|moving|moves)"
             r" to|defect(?:ed|s)? to|(?:revenue?s?|revient|reviennent|revenir|retournee?s?"
-            r"|retourner) chez|return(?:s|ed|ing)? to|rejoin(?:s|ed|ing)?"),
+            r"|retourner) chez|return(?:s|ed|ing)? to|rejoin(?:s|ed|ing)?|(?:went|goes|going|go"
+            r"|came|comes|coming) back to|switch(?:es|ed|ing)? to|jump(?:s|ed|ing)? (?:ship )?to"
+            r"|retour chez|will (?:lead|head|run)|va diriger|dirigera|prendra la direction d"
+            r"|prend(?:ra|re)? la tete d(?:e|u|['’])|takes? the helm"
+            r" (?:of|at)|took the helm (?:of|at)|cap sur"),
     CueRule("leave", "left", r"quitt(?:e|es|ee|ees|er|ent|era|eront|erait|ait|aient|ant)"
             r"|demission(?:ne|nee|nes|nees|naire|naires|ner|nent)|left|leaves|leaving"
-            r"|quit(?:s|ting)?|depart(?:s|ed|ing)?|resign(?:s|ed|ing)?|exit(?:s|ed)?"),
+            r"|quit(?:s|ting)?|depart(?:s|ed|ing)?|resign(?:s|ed|ing)?|exit(?:s|ed)?"
+            r"|s['’]en (?:va|vont|aller|allait|allaient|est allee?|sont alle(?:e|s|es)?)"
+            r"|departure from|exit from|parti(?:e|s|es)?(?= (?:rejoindre|pour|chez|fonder|creer"
+            r"|monter|lancer|en|le|la|au|cap)\b)|(?:ont|a) officialise (?:leur|son|sa) depart"),
     CueRule("hire", "poached", r"debauch(?:e|es|ee|ees|er|ent|ait)|poach(?:es|ed|ing)?"
-            r"|lur(?:e|es|ed|ing) away"),
+            r"|lur(?:e|es|ed|ing)(?: away)?"),
     CueRule("hire", "hired", r"recrut(?:e|es|ee|ees|er|ent|ait|era)"
             r"|embauch(?:e|es|ee|ees|er|ent|ait)|(?<!s['’])(?<!se )engag(?:e|es|ee|ees|er|ent)"
             r"(?! (?:a|dans|pour|sur)\b)|hir(?:e|es|ed|ing)|recruit(?:s|ed|ing)?"
-            r"|nomm(?:e|ee|es|ees)(?= (?!par\b)\w)|appointed|snapped up"),
+            r"|nomm(?:e|ee|es|ees)(?= (?!par\b)\w)|appointed|snapped up|brought on|brings? on"
+            r"|bringing on|takes? on|took on|taking on|attir(?:e|es|ee|ees|er|ent|ait)"
+            r"|attract(?:s|ed|ing)?"),
 )
 
 
@@ -102,7 +114,71 @@ OBJECT_OF_PERSUASION = re.compile(
     r"(?:(?<!\w)(?:les|leur|lui|l['’])\s*\w+\s+(?:de|d['’]|a)|(?<!\w)(?:them|him|her)\s+to)\s*$"
 )
 # A sentence opening on a subject pronoun continues with the previous sentence's person.
-SUBJECT_PRONOUN = re.compile(r"^(?:il|elle|he|she)(?!\w)")
+# So does one opening on an epithet: "L'ingénieure", "The researcher", "Ce dernier".
+SUBJECT_PRONOUN = re.compile(
+    r"^(?:(?:his|her|son|sa)(?= (?:[a-z]+ )?(?:switch|move|jump|departure|exit|arrival|return"
+    r"|arrivee|depart|retour|passage|demission|resignation)(?!\w))|il|elle|he|she|ce dernier"
+    r"|cette derniere|the latter"
+    r"|(?:l['’]|le |la |the )"
+    r"(?:ex-|ancien(?:ne)? |former |new )?(?:ingenieure?|chercheu(?:r|se)|researcher|engineer"
+    r"|scientist|scientifique|dirigeante?|executive|entrepreneu(?:r|se)|co-?fondat(?:eur|rice)"
+    r"|co-?founder|fondat(?:eur|rice)|founder|specialiste|experte?|pdg|ceo|cto|directeur"
+    r"|directrice|veteran|informaticienne?|mathematicienne?|manager))(?!\w)"
+)
+# Organisations that fund others: never "the startup" an article speaks of.
+INVESTOR_NAME = re.compile(r"(?<!\w)(?:capital|partners|ventures|fund|fonds|investments?)$")
+# A list of people introduced by a sentence about moves ("Les départs, dans l'ordre :",
+# "Those who left:"): each item that names someone and states no move of its own is one.
+LIST_ITEM = re.compile(r"^\s*(?:[-–—•*]|\d{1,2}[.)])\s")
+LIST_HEADER = re.compile(
+    r"(?<!\w)(?:(?P<out>depart\w*|quitt\w*|left|leav\w*|exits?|departures?|defections?"
+    r"|demission\w*|resign\w*)|arriv\w*|recru\w*|hires?|hiring|recruits?|joined|rejoint\w*"
+    r"|nouvelles? recrues?|new hires?)(?!\w)"
+)
+SOURCE_OPENING = re.compile(r"\s*(?:selon|according to|d['’]apres)(?!\w)")
+# A source named before its news ("Selon Siècle Digital, X ...") is no mover.
+ATTRIBUTION = re.compile(r"(?<!\w)(?:selon|according to|d['’]apres|per|says|dixit)\s$")
+# Words before a hiring verb that make it a noun ("the hires come after ...").
+NOUN_BEFORE = re.compile(r"(?<!\w)(?:the|these|those|such|les|des|ces|new|nouvelles?|of|de)\s$")
+# "Ce dernier", "the latter": the last person named, not the first.
+LATTER = re.compile(r"^(?:ce dernier|cette derniere|the latter)(?!\w)")
+# An organisation as a subject pronoun, when no person is in view: "Elle a débauché X".
+ORG_PRONOUN = re.compile(r"^(?:elle|il|it)(?= (?:a|avait|vient|has|had|is|was|will)(?!\w))")
+# A past workplace stated without a move: "a travaillé chez X", "spent six years at X".
+WORKED_AT = re.compile(
+    r"(?<!\w)(?:(?:d['’]abord|first|also|notamment|longtemps) )?(?:travaille|worked|working"
+    r"|work|a passe [\w\- ]{1,20}?|avait passe [\w\- ]{1,20}?|spent [\w\- ]{1,20}?"
+    r"|spending [\w\- ]{1,20}?|(?:ans|annees|mois) passee?s?)(?: (?:d['’]abord|first|also"
+    r"|notamment))? (?:chez|at|for|pour|au sein de) $"
+)
+# An organisation named by what it is ("the startup", "l'entreprise"); `kind` marks those
+# that are startups (most often the one the article introduced).
+ORG_EPITHET = re.compile(
+    r"(?<!\w)(?:(?P<kind>the (?:startup|start-up)|(?:la|cette) (?:start-up|startup|jeune pousse))"
+    r"|the (?:company|firm|lab|group)|l['’]entreprise|(?:la|cette) (?:societe|firme|licorne)"
+    r"|le (?:groupe|laboratoire|labo))(?!\w)"
+)
+# "Prior to joining X, he was at Y", "Avant de rejoindre X, elle a passé dix ans chez Y":
+# the sentence's subject moved from Y to X.
+PRIOR_JOIN = re.compile(
+    r"^(?:prior to|before|avant d['’]|avant de|avant d['’]avoir) ?(?:joining|rejoindre|rejoint"
+    r"|intégrer|integrer|moving to|coming to|arriver chez|arriving at)\s+"
+)
+# "Arrivée chez X en 2023 après un passage chez Y, l'ingénieure ...", "Recruited by X from
+# Y in 2024, she ...": an opening clause about the subject after the comma.
+OPENING_JOIN = re.compile(
+    r"^(?:arrivee?s?|arrives?|debarquee?s?|recrutee?s?|embauchee?s?|debauchee?s?|nommee?s?"
+    r"|hired|recruited|poached|appointed|having joined|apres avoir rejoint|after joining)"
+    r"(?: (?:chez|at|by|par|a|au sein de|to))?\s+"
+)
+OPENING_ORIGIN = re.compile(
+    r"(?<!\w)(?:apres un passage (?:chez|par)|apres (?:\w+ ){1,3}(?:chez|a|au sein de)"
+    r"|after (?:a stint|\w+ years?) at|from|en provenance de|venue? de(?: chez)?)\s+$"
+)
+PLUPERFECT = re.compile(r"(?<!\w)(?:avait|avaient|had)(?: \w+)? $")
+RETURN = re.compile(r"(?<!\w)(?:return\w*|back to|revien\w*|revenu\w*|retour\w*|rejoined)(?!\w)")
+PLUPERFECT_CUE = re.compile(r"(?:avait|avaient|had)(?!\w)")  # "avait cofondé" is one cue
+PASSIVE_BEFORE = re.compile(r"(?<!\w)(?:ete|been|was|were|is|are|est|sont|etre|be|being)\s$")
 PASSIVE_AFTER = re.compile(r"^ (?:par|by)(?!\w)")
 INFINITIVE = re.compile(r"(?:er|hire|recruit|poach)$")
 
@@ -147,7 +223,8 @@ DESTINATION_AFTER = re.compile(
 LEAVE_WINDOW_END = re.compile(r"(?<!\w)(?:pour|for|to|afin|apres|after)(?!\w)|[,;:]")
 FORMER = re.compile(
     r"(?<!\w)(?:ancien|ancienne|anciens|anciennes|ex|former|formerly|previously|precedemment"
-    r"|auparavant|naguere|until recently|jusqu['’]alors)(?!\w)"
+    r"|auparavant|naguere|until recently|jusqu['’]alors|jusqu['’]ici|jusqu['’]a present"
+    r"|until now|up to now)(?!\w)"
 )
 # People in these roles speak about moves; they are never the ones moving.
 SPEAKER_ROLE = re.compile(
@@ -166,7 +243,10 @@ RELATIVE = re.compile(r"(?<!\w)(?:qui|que|dont|ou|who|which|whom|whose|where|whe
 LIST_GAP = re.compile(
     r"^(?:\s*,\s*|\s+)(?:(?:et|and|ou|or|&)\s+)?(?:(?:de|d['’]|du)\s*)?$"
     r"|^\s*,[^,;:()«»\"“”]{1,80},\s*(?:et|and)\s+(?:(?:de|d['’]|du)\s*)?$"
+    r"|^\s*,?\s*(?:et|and)\s+(?:its|their|his|her|son|sa|ses|leur)\s[^,;:()«»\"“”]{1,80},\s*$"
 )
+# Co-founders named after the founding ("a cofondé X avec Y", "co-founded X with Y").
+COMPANIONS_AFTER = re.compile(r"(?:,\s*)?(?:and\s+|et\s+)?(?:with|avec|alongside)\s+$")
 PRE_DESCRIPTOR_END = re.compile(
     r",\s*(?:(?:dont|including|notamment|among them|parmi lesquels|soit)\s+)?$|:\s*$"
 )
@@ -242,6 +322,41 @@ _DATE_MONTH = re.compile(
     rf"{_W}(?:en|des|depuis|fin|debut|mi-|mois de|in|since|early|late|end of) ({_MONTH}){_E}"
 )
 _DATE_YEAR = re.compile(r"(?<![\w.,-])(19[5-9]\d|20\d\d)(?![\w-]|[.,]\d)")
+
+
+# Dates relative to the article's: (pattern, unit, offset).
+_RELATIVE: tuple[tuple[re.Pattern[str], str, int], ...] = tuple(
+    (re.compile(rf"{_W}(?:{pattern}){_E}"), unit, offset) for pattern, unit, offset in (
+        (r"le mois dernier|le mois precedent|last month|the previous month", "month", -1),
+        (r"ce mois-ci|earlier this month|this month|plus tot ce mois", "month", 0),
+        (r"le mois prochain|next month", "month", 1),
+        (r"l['’]an dernier|l['’]annee derniere|l['’]an passe|last year|the previous year"
+         r"|a year ago|il y a un an", "year", -1),
+        (r"cette annee|this year|earlier this year|en debut d['’]annee", "year", 0),
+        (r"hier|yesterday", "day", -1),
+        (r"la semaine derniere|last week", "day", -7),
+    ))
+
+
+def relative_date(folded: str, published: str | None) -> str | None:
+    """A date the sentence gives relative to the article's ("le mois dernier", "last
+    year"), resolved against `published` (ISO), as precise as the phrase: None without one."""
+    if not published or not re.match(r"\d{4}-\d{2}-\d{2}", published):
+        return None
+    try:
+        day = dt.date.fromisoformat(published[:10])
+    except ValueError:
+        return None
+    for pattern, unit, offset in _RELATIVE:
+        if not pattern.search(folded):
+            continue
+        if unit == "year":
+            return f"{day.year + offset:04d}"
+        if unit == "month":
+            months = day.year * 12 + day.month - 1 + offset
+            return f"{months // 12:04d}-{months % 12 + 1:02d}"
+        return (day + dt.timedelta(days=offset)).isoformat()
+    return None
 
 
 def find_date(folded: str, surface: Callable[[int, int], str], year: int | None) -> str | None:

@@ -11,18 +11,20 @@ from index.corpus import Article
 from index.memory import release_free_memory
 from index.moves.overrides import apply_overrides, load_overrides
 from index.moves.store import MoveStore
-from index.organisations import load_organisations, load_outlets
+from index.organisations import BUILT_IN_FILE, load_organisations, load_outlets
 from index.settings import EngineSettings
 from index.types import IngestReport, SkippedFile
 
-_RULE_FILES = ("extract.py", "rules.py")
-
 
 def extractor_version() -> str:
-    """Changes with the extraction code itself, so new rules re-extract every article."""
+    """Changes with the extraction code (the whole index/moves package) and the built-in
+    organisations, so new rules re-extract every article (records only: nothing is
+    re-embedded)."""
     digest = hashlib.sha256()
-    for name in _RULE_FILES:
-        digest.update((Path(__file__).parent / name).read_bytes())
+    package = Path(__file__).parent
+    for path in sorted(package.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    digest.update(BUILT_IN_FILE.read_bytes())
     return digest.hexdigest()[:12]
 
 
