@@ -55,12 +55,12 @@ def _read(path: Path) -> dict[str, Any]:
     """The YAML mapping in `path`; ValueError (with the reason) when it is not one."""
     import yaml
 
-    from index.safeyaml import safe_load
+    from index.safeyaml import reason, safe_load
 
     try:
         data = safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
-        raise ValueError(f"{path}: unreadable ({type(exc).__name__})") from exc
+        raise ValueError(f"{path}: unreadable ({reason(exc)})") from exc
     if not isinstance(data, dict):
         raise ValueError(f"{path}: not a mapping of organisations and outlets")
     return data
