@@ -18,6 +18,7 @@ from bot.render import NO_MENTIONS, plain
 from bot.settings import BotSettings
 from bot.status import keep_writing, status_path
 from bot.store import BotStore
+from bot.views import FeedbackButton, SourcesButton
 from index.engine import Engine
 
 log = logging.getLogger("talentbot.bot")
@@ -80,8 +81,6 @@ class TalentBotMixin:
         self._status_task: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
-        from bot.views import FeedbackButton, SourcesButton
-
         bot: Any = self
         for name in EXTENSIONS:
             await bot.load_extension(name)

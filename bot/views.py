@@ -5,19 +5,29 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import discord
 
 from bot import access
 from bot.errors import user_message
 from bot.render import NO_MENTIONS, sources_text
+from bot.settings import BotSettings
+from bot.store import BotStore
 
-if TYPE_CHECKING:
-    from bot.client import TalentBot
+
+class ButtonHost(Protocol):
+    """What the buttons need of the bot (bot.client's TalentBot), named here so that this
+    module does not import the client that registers it."""
+
+    @property
+    def settings(self) -> BotSettings: ...
+
+    @property
+    def store(self) -> BotStore: ...
 
 
-def _bot(interaction: discord.Interaction) -> TalentBot:
+def _bot(interaction: discord.Interaction) -> ButtonHost:
     return interaction.client  # type: ignore[return-value]
 
 
