@@ -583,7 +583,7 @@ def title_case(text: str) -> bool:
 
 
 def _name_word(token: str) -> bool:
-    """Capitalised, not all capitals: "Bubeck", "Marie-Anne", "LeCun"; not "IA", "GenAI"."""
+    """Capitalised, not all capitals: "Bubeck", "Marie-Anne", "McAllister"; not "IA", "GenAI"."""
     if len(token) < 2 or not token[0].isupper():
         return False
     for part in token.split("-"):

@@ -43,7 +43,7 @@ def test_ask_json_schema(seed_workdir: Path) -> None:
 
 
 def test_ask_abstention_exits_zero(seed_workdir: Path) -> None:
-    result = talentbot(seed_workdir, "ask", "--json", "Did Yann LeCun leave Meta?")
+    result = talentbot(seed_workdir, "ask", "--json", "Did Hugo Vasseur leave Meta?")
     assert result.returncode == 0
     data = json.loads(result.stdout)
     assert data["abstained"] is True and data["citations"] == []
@@ -89,11 +89,11 @@ def test_bad_setting_fails_fast_with_its_name(seed_workdir: Path) -> None:
 def test_chat_answers_one_question_per_line_until_end_of_input(seed_workdir: Path) -> None:
     result = talentbot(
         seed_workdir, "chat",
-        stdin="Qui a quitté Microsoft pour OpenAI ?\n\nDid Yann LeCun leave Meta?\n",
+        stdin="Qui a quitté Microsoft pour OpenAI ?\n\nDid Hugo Vasseur leave Meta?\n",
     )
     assert result.returncode == 0, result.stderr
     assert "Bubeck" in result.stdout
-    assert "I don't find anything about Yann LeCun" in result.stdout
+    assert "I don't find anything about Hugo Vasseur" in result.stdout
 
 
 def test_ask_on_a_missing_index_builds_it_first(tmp_path: Path) -> None:

@@ -59,7 +59,7 @@ def test_citations_carry_article_metadata(seed_engine: Engine) -> None:
 @pytest.mark.parametrize(
     "question",
     [
-        "Did Yann LeCun leave Meta?",
+        "Did Hugo Vasseur leave Meta?",
         "Who did Apple hire from Nvidia last year?",
         "Quelle est la recette de la ratatouille ?",
         "what is the weather like today?",
@@ -72,8 +72,8 @@ def test_questions_the_corpus_cannot_answer_abstain(seed_engine: Engine, questio
 
 
 def test_abstention_names_what_is_unknown_in_the_question_language(seed_engine: Engine) -> None:
-    assert seed_engine.ask("Did Yann LeCun leave Meta?").text == (
-        "I don't find anything about Yann LeCun in my articles."
+    assert seed_engine.ask("Did Hugo Vasseur leave Meta?").text == (
+        "I don't find anything about Hugo Vasseur in my articles."
     )
     french = seed_engine.ask("Qui Nvidia a-t-il recruté ?")
     assert french.abstained and "Nvidia" in french.text and "articles" in french.text

@@ -49,7 +49,7 @@ QUESTIONS = (
     "Who left Meta Superintelligence Labs after two months?",
     "Quel poste occupait Lilian Weng chez OpenAI ?",
     "Who joined Mistral AI from Meta?",
-    "Did Yann LeCun leave Meta?",
+    "Did Hugo Vasseur leave Meta?",
     "Quelle est la recette de la ratatouille ?",
 )
 FOLLOW_UP = ("And when was Lavril hired?", ("Who joined Mistral AI from Meta?",))

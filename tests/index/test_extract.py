@@ -229,7 +229,7 @@ def test_outlets_are_never_employers_nor_people() -> None:
 
 @pytest.mark.parametrize("text", [
     "« Personne ne quitte Anthropic pour l'argent », a déclaré Daniela Moreau, porte-parole.",
-    "Yann LeCun n'a jamais quitté Meta, contrairement à ce que certains affirment.",
+    "Hugo Vasseur n'a jamais quitté Meta, contrairement à ce que certains affirment.",
     "De son côté, Paul Girard, directeur de la recherche chez Google DeepMind, reste en poste.",
     "Hugging Face a lancé la semaine dernière un nouveau modèle destiné aux téléphones.",
     "Dave Arnold, porte-parole de Meta, a confirmé ces départs dans un tweet.",

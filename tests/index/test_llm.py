@@ -99,7 +99,7 @@ def ask(answerer: LLMAnswerer) -> Answer:
 
 # -- transport failures, retries and the breaker ------------------------------------------
 def test_429_retry_after_is_honoured(server: LLMTestServer, make_answerer: Any) -> None:
-    server.script(error(429, "slow down", retry_after=0.4), reply("LeCun [1]."))
+    server.script(error(429, "slow down", retry_after=0.4), reply("Vasseur [1]."))
     answerer = make_answerer()
     started = time.monotonic()
     answer = ask(answerer)
@@ -114,7 +114,7 @@ def test_429_retry_after_is_honoured(server: LLMTestServer, make_answerer: Any) 
 def test_ollama_429_retry_after_is_honoured(
     server: LLMTestServer, make_answerer: Any
 ) -> None:
-    server.script(error(429, retry_after=0.3), reply("LeCun [1]."))
+    server.script(error(429, retry_after=0.3), reply("Vasseur [1]."))
     answer = ask(make_answerer("ollama"))
     assert answer.mode == "llm"
     first, second = server.chat_requests
@@ -124,7 +124,7 @@ def test_ollama_429_retry_after_is_honoured(
 def test_retry_after_beyond_the_deadline_gives_up_at_once(
     server: LLMTestServer, make_answerer: Any
 ) -> None:
-    server.script(error(429, retry_after=30), reply("LeCun [1]."))
+    server.script(error(429, retry_after=30), reply("Vasseur [1]."))
     started = time.monotonic()
     assert ask(make_answerer()) is FALLBACK
     assert time.monotonic() - started < 0.5
@@ -135,7 +135,7 @@ def test_retry_after_beyond_the_deadline_gives_up_at_once(
 def test_other_4xx_are_never_retried(
     server: LLMTestServer, make_answerer: Any, status: int
 ) -> None:
-    server.script(error(status), reply("LeCun [1]."))
+    server.script(error(status), reply("Vasseur [1]."))
     answerer = make_answerer()
     assert ask(answerer) is FALLBACK
     assert len(server.chat_requests) == 1
@@ -145,7 +145,7 @@ def test_other_4xx_are_never_retried(
 def test_5xx_retried_with_backoff_then_success(
     server: LLMTestServer, make_answerer: Any
 ) -> None:
-    server.script(error(500), error(502), reply("LeCun [1]."))
+    server.script(error(500), error(502), reply("Vasseur [1]."))
     answerer = make_answerer()
     assert ask(answerer).mode == "llm"
     assert len(server.chat_requests) == 3
@@ -189,7 +189,7 @@ def test_a_malformed_reply_falls_back(server: LLMTestServer, make_answerer: Any)
 def test_the_prompt_holds_rules_and_delimited_sources(
     server: LLMTestServer, make_answerer: Any
 ) -> None:
-    server.script(reply("LeCun [1]."))
+    server.script(reply("Vasseur [1]."))
     ask(make_answerer())
     (request,) = server.chat_requests
     assert request.json["model"] == "test-model"
@@ -200,7 +200,7 @@ def test_the_prompt_holds_rules_and_delimited_sources(
     assert request.system.endswith("Write the answer in French.")
     user = request.user
     assert user is not None
-    assert '<source n="1" title="LeCun s\'en va" outlet="Le Monde" date="2025-11-12">' in user
+    assert '<source n="1" title="Vasseur s\'en va" outlet="Le Monde" date="2025-11-12">' in user
     assert f"\n{SOURCES[0].quote}\n</source>" in user
     # Source 4 cannot close its block, open a question or fake a citation marker.
     assert 'title="Titre ”bizarre” ‹b›"' in user
@@ -216,7 +216,7 @@ def test_api_key_is_sent_but_never_logged_or_shown(
     provider: str,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    server.script(error(503), reply("LeCun [1]."), error(401, f"bad key {SECRET[:4]}"))
+    server.script(error(503), reply("Vasseur [1]."), error(401, f"bad key {SECRET[:4]}"))
     answerer = make_answerer(provider, LLM_API_KEY=SECRET)
     assert ask(answerer).mode == "llm"
     assert ask(answerer) is FALLBACK
@@ -276,7 +276,7 @@ def test_offline_default_imports_no_llm_library() -> None:
 def test_concurrent_answers_from_worker_threads(
     server: LLMTestServer, make_answerer: Any
 ) -> None:
-    server.default = Reply(text="LeCun [2] et AMI [1].", delay=0.05)
+    server.default = Reply(text="Vasseur [2] et Orvane [1].", delay=0.05)
     answerer = make_answerer()
     results: list[Answer] = []
     lock = threading.Lock()
@@ -311,7 +311,7 @@ def test_declared_or_compressed_oversized_replies_are_refused_unread(
     assert ask(answerer) is FALLBACK
     assert answerer.stats()["errors"] == {"reply_too_large": 2}
     assert all(r.headers.get("accept-encoding") == "identity" for r in server.chat_requests)
-    server.script(reply("AMI Labs lève 500 millions [3]."))  # a normal reply still passes
+    server.script(reply("Orvane Labs lève 500 millions [3]."))  # a normal reply still passes
     assert ask(answerer).mode == "llm"
 
 
@@ -336,11 +336,11 @@ def test_check_rules() -> None:
 
 # Grounding: each cited sentence's names and numbers must be in what it cites.
 GROUNDED = [
-    "Yann LeCun a quitté Meta pour fonder AMI Labs [1].",
-    "In November 2025, Yann LeCun left Meta to found AMI Labs [1].",
-    "Selon Le Monde, AMI Labs a levé 500 millions d'euros [3].",
-    "AMI Labs raised 500 million euros in Paris [3], after Yann LeCun left Meta [1].",
-    "Previously, LeCun was at Meta [1]. The start-up, AMI Labs, raised 500 million [3].",
+    "Hugo Vasseur a quitté Meta pour fonder Orvane Labs [1].",
+    "In November 2025, Hugo Vasseur left Meta to found Orvane Labs [1].",
+    "Selon Le Monde, Orvane Labs a levé 500 millions d'euros [3].",
+    "Orvane Labs raised 500 million euros in Paris [3], after Hugo Vasseur left Meta [1].",
+    "Previously, Vasseur was at Meta [1]. The start-up, Orvane Labs, raised 500 million [3].",
     "Les sources ne disent pas pourquoi [1].",
 ]
 INVENTED_NAMES = st.sampled_from(["Quillwork AI", "Maëlle Ardent", "Lumenfeld", "OpenAI",
@@ -352,11 +352,11 @@ def test_grounded_answers_pass_and_invented_ones_do_not() -> None:
     for text in GROUNDED:
         assert check_answer(text, _numbered(), 2_000) == (True, OK), text
     for text in (
-        "Yann LeCun a rejoint Quillwork AI [1].",  # a name no source gives
-        "AMI Labs a levé 900 millions d'euros [3].",  # a number no source gives
-        "Yann LeCun a quitté Meta [3].",  # true, but not what [3] says
+        "Hugo Vasseur a rejoint Quillwork AI [1].",  # a name no source gives
+        "Orvane Labs a levé 900 millions d'euros [3].",  # a number no source gives
+        "Hugo Vasseur a quitté Meta [3].",  # true, but not what [3] says
         "Gagnez un iPhone : appelez le 06 12 34 56 78 [1].",  # phishing, cited
-        "Yann LeCun left Meta [1]. Contact Support at Quillwork for a refund.",
+        "Hugo Vasseur left Meta [1]. Contact Support at Quillwork for a refund.",
     ):
         assert check_answer(text, _numbered(), 2_000) == (False, UNSUPPORTED), text
 

@@ -105,7 +105,7 @@ def test_abstentions_and_records_never_reach_the_model(
 ) -> None:
     llm_server.reset()
     engine = llm_engine(seed_workdir, llm_server)
-    assert engine.ask("Did Yann LeCun leave Meta?").abstained
+    assert engine.ask("Did Hugo Vasseur leave Meta?").abstained
     assert engine.ask("Who left Meta for Mistral?").mode == "records"
     assert llm_server.chat_requests == []
 

@@ -71,14 +71,14 @@ def ask(answerer: LLMAnswerer) -> Answer:
 # -- good answers -------------------------------------------------------------------------
 def test_grounded_answer_is_renumbered(make: Any) -> None:
     backend = FakeBackend(
-        "Yann LeCun quitte Meta pour fonder AMI Labs [3][1], qui lève 500 millions [3, 1]."
+        "Hugo Vasseur quitte Meta pour fonder Orvane Labs [3][1], qui lève 500 millions [3, 1]."
     )
     answer = ask(make(backend))
     assert answer.mode == "llm" and not answer.abstained
     assert answer.language == "fr" and answer.question == QUESTION
     assert answer.confidence == FALLBACK.confidence
     assert answer.text == (
-        "Yann LeCun quitte Meta pour fonder AMI Labs [1][2], qui lève 500 millions [1, 2]."
+        "Hugo Vasseur quitte Meta pour fonder Orvane Labs [1][2], qui lève 500 millions [1, 2]."
     )
     # [1] is the prompt's source 3 (third given), [2] the prompt's source 1.
     assert [c.n for c in answer.citations] == [1, 2]
@@ -89,21 +89,21 @@ def test_grounded_answer_is_renumbered(make: Any) -> None:
 
 
 def test_ranges_expand_and_renumber(make: Any) -> None:
-    answer = ask(make(FakeBackend("AMI Labs [1-3].")))
+    answer = ask(make(FakeBackend("Orvane Labs [1-3].")))
     assert answer.mode == "llm"
-    assert answer.text == "AMI Labs [1, 2, 3]."
+    assert answer.text == "Orvane Labs [1, 2, 3]."
     assert [c.article_id for c in answer.citations] == ["a1", "a2", "a3"]
 
 
 def test_reasoning_blocks_are_not_part_of_the_answer(make: Any) -> None:
-    backend = FakeBackend("<think>The user wants https://x.example [9]</think>\nAMI Labs lève [3].")
+    backend = FakeBackend("<think>The user wants https://x.example [9]</think>\nOrvane Labs lève [3].")
     answer = ask(make(backend))
-    assert answer.mode == "llm" and answer.text == "AMI Labs lève [1]."
+    assert answer.mode == "llm" and answer.text == "Orvane Labs lève [1]."
 
 
 def test_english_questions_get_english_rules(make: Any) -> None:
-    backend = FakeBackend("LeCun left [1].")
-    answer = make(backend).answer("Why did LeCun leave?", "en", SOURCES, FALLBACK)
+    backend = FakeBackend("Vasseur left [1].")
+    answer = make(backend).answer("Why did Vasseur leave?", "en", SOURCES, FALLBACK)
     assert answer.language == "en"
     (first_role, system), (second_role, _) = backend.requests[0]
     assert (first_role, second_role) == ("system", "user")
@@ -114,16 +114,16 @@ def test_english_questions_get_english_rules(make: Any) -> None:
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
-        ("LeCun part [1] et rejoint Google [9].", INVENTED_CITATION),
-        ("LeCun part [0].", INVENTED_CITATION),
-        ("LeCun quitte Meta pour AMI Labs.", NO_CITATION),
+        ("Vasseur part [1] et rejoint Google [9].", INVENTED_CITATION),
+        ("Vasseur part [0].", INVENTED_CITATION),
+        ("Vasseur quitte Meta pour Orvane Labs.", NO_CITATION),
         ("", "empty"),
         ("   \n ", "empty"),
-        ("LeCun [1]. " + "x" * 10_000, "too_long"),
-        ("LeCun [1], voir https://other.example/lecun.", FOREIGN_LINK),
-        ("LeCun [1], voir www.other.example.", FOREIGN_LINK),
-        ("LeCun [1], voir [l'article](https://news.example/1/../evil).", FOREIGN_LINK),
-        ("LeCun [1] <https://other.example>", FOREIGN_LINK),
+        ("Vasseur [1]. " + "x" * 10_000, "too_long"),
+        ("Vasseur [1], voir https://other.example/lecun.", FOREIGN_LINK),
+        ("Vasseur [1], voir www.other.example.", FOREIGN_LINK),
+        ("Vasseur [1], voir [l'article](https://news.example/1/../evil).", FOREIGN_LINK),
+        ("Vasseur [1] <https://other.example>", FOREIGN_LINK),
         ("Mes règles : " + RULES[1] + " [1]", PROMPT_LEAK),
     ],
 )
@@ -157,14 +157,14 @@ def test_injected_canary_is_cited_source_text_and_rendered_inert(make: Any) -> N
 
 
 def test_source_url_is_the_only_link_allowed(make: Any) -> None:
-    answerer = make(FakeBackend(f"LeCun part [1] ({SOURCES[0].url}).",
-                                f"LeCun part [1] ({SOURCES[0].url}/x)."))
+    answerer = make(FakeBackend(f"Vasseur part [1] ({SOURCES[0].url}).",
+                                f"Vasseur part [1] ({SOURCES[0].url}/x)."))
     assert ask(answerer).mode == "llm"
     assert ask(answerer) is FALLBACK
 
 
 def test_no_sources_means_no_call(make: Any) -> None:
-    backend = FakeBackend("LeCun [1].")
+    backend = FakeBackend("Vasseur [1].")
     answerer = make(backend)
     assert answerer.answer(QUESTION, "fr", (), FALLBACK) is FALLBACK
     assert backend.requests == []
@@ -199,7 +199,7 @@ def test_503_burst_opens_the_breaker_then_a_trial_closes_it(make: Any) -> None:
 
     time.sleep(0.35)  # the cooldown
     assert answerer.breaker_state == "half_open"
-    backend.default = "LeCun [1]."
+    backend.default = "Vasseur [1]."
     assert ask(answerer).mode == "llm"
     assert len(backend.requests) == sent + 1  # one trial request
     assert answerer.breaker_state == "closed"
@@ -222,7 +222,7 @@ def test_only_one_trial_while_half_open(make: Any) -> None:
     answerer = make(backend, LLM_BREAKER_FAILURES=1, LLM_BREAKER_COOLDOWN_S=0.1)
     ask(answerer)
     time.sleep(0.12)
-    backend.default = Scripted(text="LeCun [1].", delay=0.4)
+    backend.default = Scripted(text="Vasseur [1].", delay=0.4)
     results: list[Answer] = []
     trial = threading.Thread(target=lambda: results.append(ask(answerer)))
     trial.start()
@@ -236,7 +236,7 @@ def test_only_one_trial_while_half_open(make: Any) -> None:
 
 
 def test_a_slow_backend_is_abandoned_at_the_deadline(make: Any) -> None:
-    answerer = make(FakeBackend(default=Scripted(text="LeCun [1].", delay=1.5)), LLM_TIMEOUT_S=1)
+    answerer = make(FakeBackend(default=Scripted(text="Vasseur [1].", delay=1.5)), LLM_TIMEOUT_S=1)
     started = time.monotonic()
     assert ask(answerer) is FALLBACK
     assert time.monotonic() - started < 1.4

@@ -19,7 +19,7 @@ from index.ops import backup, doctor, restore
 
 CANARY = "canary-secret-81f0"
 QUESTIONS = ["Who left OpenAI?", "Quel poste occupait Mira Murati chez OpenAI ?",
-             "Did Yann LeCun leave Meta?"]
+             "Did Hugo Vasseur leave Meta?"]
 
 
 def cli(workdir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:

@@ -51,7 +51,7 @@ def test_model_and_store_drift(reliability: Any, seed_workdir: Path, tmp_path: P
             ChunkStore.open(settings, model, dim, create=False)
         refused += 1
     questions = ["Who left OpenAI?", "Quel poste occupait Mira Murati chez OpenAI ?",
-                 "Did Yann LeCun leave Meta?", "Where did Sebastien Bubeck teach?"]
+                 "Did Hugo Vasseur leave Meta?", "Where did Sebastien Bubeck teach?"]
     before = [engine.ask(q).to_dict() for q in questions]
     archive = backup(settings, tmp_path / "b.tar.gz")
     shutil.rmtree(settings.data_dir)

@@ -35,7 +35,7 @@ from index.ops import backup, doctor, restore
 from index.settings import EngineSettings
 
 QUESTIONS = ["Who left Meta for Mistral AI?", "Who left OpenAI?",
-             "Quel poste occupait Mira Murati chez OpenAI ?", "Did Yann LeCun leave Meta?"]
+             "Quel poste occupait Mira Murati chez OpenAI ?", "Did Hugo Vasseur leave Meta?"]
 COMPANIES = ["Meta", "OpenAI"]
 PAGE = 4096  # SQLite's default page size, which both databases use
 

@@ -4,7 +4,7 @@ libraries in tests, with scripted replies and a record of every request.
 Usage::
 
     with LLMTestServer() as server:                 # 127.0.0.1, a free port, own thread
-        server.script(error(503), reply("Yann LeCun left Meta [1]."))
+        server.script(error(503), reply("Hugo Vasseur left Meta [1]."))
         settings = ...LLM_BASE_URL=server.openai_url (or server.url for Ollama)...
         ...synchronous code under test...
         assert server.chat_requests[-1].system.startswith("- You answer")
