@@ -96,7 +96,9 @@ def test_ranges_expand_and_renumber(make: Any) -> None:
 
 
 def test_reasoning_blocks_are_not_part_of_the_answer(make: Any) -> None:
-    backend = FakeBackend("<think>The user wants https://x.example [9]</think>\nOrvane Labs lève [3].")
+    backend = FakeBackend(
+        "<think>The user wants https://x.example [9]</think>\nOrvane Labs lève [3]."
+    )
     answer = ask(make(backend))
     assert answer.mode == "llm" and answer.text == "Orvane Labs lève [1]."
 
