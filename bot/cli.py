@@ -370,7 +370,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from index.evaluate import evaluate
+    _checkout_tooling()
+    from bench.evaluate import evaluate
 
     if not args.file.is_file():
         raise TalentbotError(f"{args.file}: no such evaluation file")
