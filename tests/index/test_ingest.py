@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_settings
+from support.settings import make_settings
 
 from index.embedding import EncoderEmbedding
 from index.encoder import load_encoder

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import make_settings
+from support.settings import make_settings
 
 from index.chart import chart_rows
 from index.corpus import read_article
