@@ -16,6 +16,7 @@ embedding, Chroma writes and the keyword index all count.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -639,6 +640,18 @@ class PhaseClock:
         if self._stack:
             self._stack[-1][2] += total
 
+    @contextlib.contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """One step the ingest reports through its `phases` callback (index/ingest.py)."""
+        if threading.get_ident() != self._thread:
+            yield
+            return
+        self.enter(name)
+        try:
+            yield
+        finally:
+            self.leave()
+
     def wrap(self, owner: Any, attr: str, name: str,
              before: Callable[..., None] | None = None) -> bool:
         """Time `owner.attr` as phase `name`; False (and no change) if it does not exist."""
@@ -721,26 +734,16 @@ class EmbedTap:
 
 
 def _instrument_ingest(clock: PhaseClock, tap: EmbedTap) -> list[str]:
-    """Wrap the ingest's parts by name; returns what could not be wrapped (code moved)."""
-    import index.derived as derived
+    """Time what runs below the ingest's own steps (those it reports through its `phases`
+    callback, `clock.phase`): the encoder, the keyword cache's save, the store's reads.
+    Returns what could not be wrapped (code moved)."""
     import index.encoder as encoder
-    import index.ingest as ingest
     import index.keyword as keyword
     import index.store as store
 
     missing = []
     plan: list[tuple[Any, str, str]] = [
-        (ingest, "load_corpus", "read_corpus"),
-        (ingest, "_document", "make_documents"),
-        (ingest, "_index_articles", "split_and_pipeline"),
-        (ingest, "_rows", "locate_and_count_chunks"),
-        (derived, "build_keyword", "keyword_build"),
         (keyword.KeywordIndex, "save", "keyword_save"),
-        (store.ChunkStore, "add", "chroma_write"),
-        (store.ChunkStore, "delete", "chroma_delete"),
-        (store.ChunkStore, "articles", "chroma_scan"),
-        (store.ChunkStore, "open", "chroma_open"),
-        (store.ChunkStore, "bump_version", "chroma_open"),
         (encoder.OnnxEncoder, "_load", "model_load"),
         (encoder.UseEncoder, "_load", "model_load"),
         (encoder.WordPieceTokenizer, "__call__", "count_word_pieces"),
@@ -749,18 +752,12 @@ def _instrument_ingest(clock: PhaseClock, tap: EmbedTap) -> list[str]:
     for owner, attr, name in plan:
         if not clock.wrap(owner, attr, name):
             missing.append(f"{getattr(owner, '__name__', owner)}.{attr}")
-    # Newer steps, timed when the ingest has them.
-    for attr, name in OPTIONAL_INGEST_PHASES:
-        clock.wrap(ingest, attr, name)
     for owner in (encoder.OnnxEncoder, encoder.UseEncoder):
         if not clock.wrap(owner, "embed", "embed", before=tap):
             missing.append(f"{owner.__name__}.embed")
     if not clock.wrap_generator(store.ChunkStore, "iter_chunks", "chroma_read"):
         missing.append("ChunkStore.iter_chunks")
     return missing
-
-
-OPTIONAL_INGEST_PHASES = (("sync_moves", "moves_sync"),)
 
 
 def _settings(args: dict[str, Any]) -> Any:
@@ -792,17 +789,16 @@ def worker_ingest(args: dict[str, Any]) -> dict[str, Any]:
     clock, tap = PhaseClock(), EmbedTap(keep_texts=bool(args.get("texts_out")))
     missing = _instrument_ingest(clock, tap)
     started = time.perf_counter()
-    # llama-index is imported inside the ingest; importing it here, timed, lets the wrappers
-    # below reach the pipeline while the import still counts towards the ingest's time.
+    # llama-index is imported inside the ingest; importing it here, timed, shows its share
+    # while the import still counts towards the ingest's time.
     clock.enter("import_llama_index")
     import llama_index.core.ingestion
-    import llama_index.core.node_parser
+    import llama_index.core.node_parser  # noqa: F401
 
     clock.leave()
-    clock.wrap(llama_index.core.ingestion.IngestionPipeline, "run", "split_and_pipeline")
-    from index.engine import Engine
+    from index.ingest import ingest
 
-    report = Engine(_settings(args)).ingest()
+    report = ingest(_settings(args), phases=clock.phase)
     done_at = time.time()
     seconds = time.perf_counter() - started
     embedded = tap.tokens_embedded()
@@ -835,12 +831,12 @@ def worker_ingest(args: dict[str, Any]) -> dict[str, Any]:
 def worker_reingest(args: dict[str, Any]) -> dict[str, Any]:
     clock, tap = PhaseClock(), EmbedTap(keep_texts=False)
     missing = _instrument_ingest(clock, tap)
-    from index.engine import Engine
+    from index.ingest import ingest
 
-    engine = Engine(_settings(args))
+    settings = _settings(args)
     had_llama_index = "llama_index.core" in sys.modules
     started = time.perf_counter()
-    report = engine.ingest()
+    report = ingest(settings, phases=clock.phase)
     seconds = time.perf_counter() - started
     done_at = time.time()
     return {

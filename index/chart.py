@@ -52,7 +52,12 @@ def chart_rows(
     return [(o, inflow.get(o, []), outflow.get(o, [])) for o in orgs]
 
 
-def flow_chart(summary: CompanySummary, path: Path, language: Language = "en") -> Path:
+def flow_chart(summary: CompanySummary, path: Path, language: Language = "en") -> Path | None:
+    """Draw the company's talent flows to `path` (PNG) and return it; None, and no file,
+    for a company the corpus does not know. The faces call this (the CLI's `--chart`,
+    Discord's /company): the engine returns the summary, a face draws it."""
+    if not summary.found:
+        return None
     import matplotlib
 
     matplotlib.use("Agg")  # no display: files only

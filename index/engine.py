@@ -334,13 +334,9 @@ class Engine:
         moves = self.move_store
         return default if moves is None else read(moves)
 
-    def company(
-        self, name: str, language: Language = "en", chart: Path | None = None
-    ) -> CompanySummary:
-        """Arrivals and departures from the move records, with the articles' context;
-        `chart` writes the talent-flow chart there (PNG)."""
-        from dataclasses import replace
-
+    def company(self, name: str, language: Language = "en") -> CompanySummary:
+        """Arrivals and departures from the move records, with the articles' context. Data
+        only: a face that wants the talent-flow chart draws it (`index.chart.flow_chart`)."""
         from index.company import summarise_company
         from index.moves.summary import company_summary
         from index.organisations import load_organisations, resolve
@@ -355,11 +351,6 @@ class Engine:
         summary = self._from_records(
             lambda moves: company_summary(org, moves, language, summary), summary
         )
-        if chart is not None and summary.found:
-            from index.chart import flow_chart
-
-            flow_chart(summary, chart, language)
-            summary = replace(summary, chart=str(chart))
         return summary
 
     def person(self, name: str, language: Language = "en") -> PersonSummary:

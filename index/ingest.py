@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,17 @@ _MAX_TITLE_PIECES = 64
 
 # Called with (articles done, articles to do) as work progresses.
 Progress = Callable[[int, int], None]
+# Times one named step of the ingest: `with phases("chroma_write"): ...`, so the benchmarks
+# see where the time goes without patching this module. Steps nest (make_documents,
+# locate_and_count_chunks and the chroma writes run inside split_and_pipeline); whether a
+# step's time includes the steps inside it is the caller's choice. The names: read_corpus,
+# chroma_open, chroma_scan, split_and_pipeline, make_documents, locate_and_count_chunks,
+# chroma_write, chroma_delete, moves_sync, keyword_build.
+Phases = Callable[[str], AbstractContextManager[object]]
+
+
+def _untimed(name: str) -> AbstractContextManager[object]:
+    return nullcontext()
 
 
 def ingest(
@@ -47,15 +59,18 @@ def ingest(
     rebuild: bool = False,
     progress: Progress | None = None,
     embed_model: Any = None,
+    phases: Phases | None = None,
 ) -> IngestReport:
     """Bring the index in line with the corpus (or add/update just the given paths)."""
     started = time.perf_counter()
+    phase = phases or _untimed
     report = IngestReport()
     # The file lock for processes sharing this data dir; the lease for other machines.
     with writer_lock(settings.lock_path), writer_lease(settings):
         whole_corpus = not paths
         # Found before the store is touched: a path that is no file or folder stops here.
-        found = find_files(paths or [settings.corpus_dir])
+        with phase("read_corpus"):
+            found = find_files(paths or [settings.corpus_dir])
         # Only the model's identity is needed to open the store; llama-index (1-2 s to
         # import) and the model itself load when there is something to embed.
         identity = embed_model or _identity(settings)
@@ -64,12 +79,15 @@ def ingest(
             derived.discard(settings)
         else:
             derived.check_moves(settings)  # a damaged records file is replaced, then re-filled
-        store = ChunkStore.open(settings, identity.model_id, identity.dimension, create=True)
-        existing = store.articles()
+        with phase("chroma_open"):
+            store = ChunkStore.open(settings, identity.model_id, identity.dimension, create=True)
+        with phase("chroma_scan"):
+            existing = store.articles()
         states = {aid: _state(chunks) for aid, chunks in existing.items()}
-        articles, skipped, duplicates = load_corpus(
-            found, settings.max_article_bytes, indexed=existing.keys()
-        )
+        with phase("read_corpus"):
+            articles, skipped, duplicates = load_corpus(
+                found, settings.max_article_bytes, indexed=existing.keys()
+            )
         report.articles_seen = len(articles)
         report.skipped.extend(skipped)
         report.duplicates.extend(duplicates)
@@ -95,24 +113,32 @@ def ingest(
             embedding = embed_model or _embedding(settings, identity)
             # The pipeline wants llama-index's interface; an adapter keeps it inside.
             embedding = getattr(embedding, "inner", embedding)
-            failed = _index_articles(store, embedding, todo, existing, report, progress)
+            with phase("split_and_pipeline"):
+                failed = _index_articles(
+                    store, embedding, todo, existing, report, progress, phase
+                )
         for article_id in failed:  # left as they were: neither added nor updated
             if article_id in states:
                 report.articles_updated -= 1
             else:
                 report.articles_added -= 1
         for article_id in gone:
-            store.delete([c.chunk_id for c in existing[article_id]])
+            with phase("chroma_delete"):
+                store.delete([c.chunk_id for c in existing[article_id]])
             report.articles_removed += 1
         # The move records follow the text index: an article that could not be indexed
         # keeps the records of the version that is (none for a new one).
         synced = [a for a in articles if a.article_id not in failed]
-        moves_changed = sync_moves(settings, synced, whole_corpus and not failed, report)
+        with phase("moves_sync"):
+            moves_changed = sync_moves(settings, synced, whole_corpus and not failed, report)
         if whole_corpus and failed:
             derived.forget_moves(settings, {a.article_id for a in articles})
         report.articles_extracted = moves_changed
         if todo or gone or rebuild or moves_changed or unfinished:
-            derived.rebuild(settings, store, store.bump_version())
+            with phase("chroma_open"):
+                version = store.bump_version()
+            with phase("keyword_build"):
+                derived.rebuild(settings, store, version)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -163,6 +189,7 @@ def _index_articles(
     existing: dict[str, list[Any]],
     report: IngestReport,
     progress: Progress | None,
+    phase: Phases = _untimed,
 ) -> set[str]:
     """Embed and store the articles; return the ids of those left as they were."""
     from llama_index.core.ingestion import IngestionPipeline
@@ -176,7 +203,7 @@ def _index_articles(
     for i in range(0, len(todo), ARTICLES_PER_BATCH):
         batch = todo[i:i + ARTICLES_PER_BATCH]
         counted = _counters(embedding)
-        ok, by_article = _embed_batch(pipeline, embedding, batch, tokenizer, report)
+        ok, by_article = _embed_batch(pipeline, embedding, batch, tokenizer, report, phase)
         if counted is not None:  # the encoder counted as it embedded: no second pass
             fed, cut = _counters(embedding) or (0, 0)
             report.word_pieces += fed - counted[0] + cut - counted[1]
@@ -191,9 +218,10 @@ def _index_articles(
         for article in ok:
             article_nodes = by_article.get(article.article_id, [])
             try:
-                rows = _rows(
-                    article, article_nodes, tokenizer, report, chunk_pieces, counted is None
-                )
+                with phase("locate_and_count_chunks"):
+                    rows = _rows(
+                        article, article_nodes, tokenizer, report, chunk_pieces, counted is None
+                    )
             except ValueError as exc:
                 report.skipped.append(SkippedFile(article.path, str(exc)))
                 failed.add(article.article_id)
@@ -205,8 +233,10 @@ def _index_articles(
                 target.extend(values)  # type: ignore[attr-defined]
         # One write per batch (Chroma is far faster with larger upserts); new chunks land
         # before the old ones go, so a reader never finds an article missing.
-        store.add(ids, embeddings, texts, metas)
-        store.delete(stale)
+        with phase("chroma_write"):
+            store.add(ids, embeddings, texts, metas)
+        with phase("chroma_delete"):
+            store.delete(stale)
         report.chunks_written += len(ids)
         report.embedded_chunks += len(ids)
         done += len(batch)
@@ -216,14 +246,15 @@ def _index_articles(
 
 
 def _embed_batch(
-    pipeline: Any, embedding: Any, batch: list[Article], tokenizer: Any, report: IngestReport
+    pipeline: Any, embedding: Any, batch: list[Article], tokenizer: Any, report: IngestReport,
+    phase: Phases = _untimed,
 ) -> tuple[list[Article], dict[str, list[Any]]]:
     """Chunk and embed a batch: the articles that worked, with their nodes by article id.
 
     A failing batch is retried one article at a time, so one article the embedder chokes on
     costs only itself; it goes to `report.skipped` with the reason."""
     try:
-        return batch, _run_pipeline(pipeline, batch, tokenizer)
+        return batch, _run_pipeline(pipeline, batch, tokenizer, phase)
     except TalentbotError:
         raise
     except Exception as exc:
@@ -240,7 +271,7 @@ def _embed_batch(
     by_article: dict[str, list[Any]] = {}
     for article in batch:
         try:
-            by_article.update(_run_pipeline(pipeline, [article], tokenizer))
+            by_article.update(_run_pipeline(pipeline, [article], tokenizer, phase))
         except TalentbotError:
             raise
         except Exception as exc:
@@ -253,8 +284,11 @@ def _embed_batch(
     return ok, by_article
 
 
-def _run_pipeline(pipeline: Any, articles: list[Article], tokenizer: Any) -> dict[str, list[Any]]:
-    documents = [_document(article, tokenizer) for article in articles]
+def _run_pipeline(
+    pipeline: Any, articles: list[Article], tokenizer: Any, phase: Phases = _untimed
+) -> dict[str, list[Any]]:
+    with phase("make_documents"):
+        documents = [_document(article, tokenizer) for article in articles]
     nodes = pipeline.run(documents=documents, show_progress=False)
     by_article: dict[str, list[Any]] = {}
     for node in nodes:

@@ -129,7 +129,6 @@ class CompanySummary:
     language: Language = "en"
     arrivals: tuple[CitedMove, ...] = ()
     departures: tuple[CitedMove, ...] = ()
-    chart: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -139,7 +138,6 @@ class CompanySummary:
             "citations": [c.to_dict() for c in self.citations],
             "arrivals": [m.to_dict() for m in self.arrivals],
             "departures": [m.to_dict() for m in self.departures],
-            "chart": self.chart,
         }
 
 

@@ -15,10 +15,12 @@ from discord.ext import commands
 from bot.limits import limited
 from bot.paging import send_pages
 from bot.render import company_pages
+from index.chart import flow_chart
 from index.text import fold
 
 if TYPE_CHECKING:
     from bot.client import TalentBot
+    from index.types import CompanySummary
 
 MAX_CHOICES = 25
 CHART_NAME = "talent-flows.png"
@@ -48,14 +50,19 @@ class Companies(commands.Cog):
         self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 100]
     ) -> None:
         with tempfile.TemporaryDirectory(prefix="talentbot-chart-") as tmp:
-            chart = Path(tmp) / CHART_NAME
             async with limited(self.bot.limiter, interaction):
-                summary = await asyncio.to_thread(self.bot.engine.company, name, "en", chart)
-            image = None
-            if summary.chart and chart.is_file():
-                image = discord.File(chart, filename=CHART_NAME)
+                summary, chart = await asyncio.to_thread(
+                    self._summary_and_chart, name, Path(tmp) / CHART_NAME
+                )
+            image = discord.File(chart, filename=CHART_NAME) if chart else None
             await send_pages(interaction, company_pages(summary), self.bot.settings.max_messages,
                              image=image)
+
+    def _summary_and_chart(self, name: str, path: Path) -> tuple[CompanySummary, Path | None]:
+        """The engine's summary, and its chart drawn here by the face (none for an unknown
+        name); both in the worker thread: drawing takes a few hundred milliseconds."""
+        summary = self.bot.engine.company(name, "en")
+        return summary, flow_chart(summary, path, "en")
 
     @company.autocomplete("name")
     async def company_names(

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_settings
+from support.bot import BotFactory
 from support.discord_server import DiscordTestServer, InteractionHandle
-from tests_bot_helpers import BotFactory
+from support.settings import make_settings
 
 from bot.access import MANAGERS_ONLY, NO_DMS, NOT_HERE
 from index.engine import Engine

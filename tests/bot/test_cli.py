@@ -62,6 +62,18 @@ def test_company_json_schema_and_unknown(seed_workdir: Path) -> None:
     assert unknown["found"] is False and unknown["citations"] == []
 
 
+def test_company_chart_is_drawn_by_the_command(seed_workdir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "flows" / "meta.png"
+    found = json.loads(talentbot(seed_workdir, "company", "--json", "--chart", str(out), "Meta")
+                       .stdout)
+    assert found["chart"] == str(out) and out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    text = talentbot(seed_workdir, "company", "--chart", str(tmp_path / "fr.png"), "Meta")
+    assert text.returncode == 0 and f"Chart: {tmp_path / 'fr.png'}" in text.stdout
+    missing = tmp_path / "acme.png"
+    unknown = talentbot(seed_workdir, "company", "--json", "--chart", str(missing), "Acme Quantum")
+    assert json.loads(unknown.stdout)["chart"] is None and not missing.exists()
+
+
 def test_text_output_lists_sources(seed_workdir: Path) -> None:
     result = talentbot(seed_workdir, "ask", "Qui a quitté Microsoft pour OpenAI ?")
     assert result.returncode == 0

@@ -6,9 +6,9 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from conftest import make_settings
+from support.bot import BotFactory, as_message, embed_text, pings_nobody
 from support.discord_server import DiscordTestServer
-from tests_bot_helpers import BotFactory, as_message, embed_text, pings_nobody
+from support.settings import make_settings
 
 from index.engine import Engine
 

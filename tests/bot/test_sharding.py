@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from support.bot import bot_settings, embed_text, restored_discord_endpoints
 from support.discord_server import DiscordTestServer
 from support.discord_world import shard_for
-from tests_bot_helpers import bot_settings, embed_text, restored_discord_endpoints
 
 from bot.client import ShardedTalentBot, create_bot
 from bot.status import gateway_check

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import make_settings
+from support.settings import make_settings
 
 from index.engine import Engine
 from index.text import fold

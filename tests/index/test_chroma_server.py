@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, make_settings
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from support.chroma_server import ChromaServer, free_port
+from support.settings import ROOT, make_settings
 
 import index.engine
 from bench.synthetic import generate_corpus

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, make_settings
+from support.settings import ROOT, make_settings
 
 from index.encoder import MINILM_MODEL, USE_MODEL, UseEncoder, load_encoder
 from index.engine import Engine

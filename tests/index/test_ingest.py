@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_settings
+from support.settings import make_settings
 
 from index.embedding import EncoderEmbedding
 from index.encoder import load_encoder
@@ -49,6 +51,43 @@ def test_second_run_on_unchanged_corpus_embeds_nothing(
     second = ingest(settings, embed_model=embedder)
     assert embedder.calls == 0
     assert second.embedded_chunks == 0 and second.articles_unchanged == 2
+
+
+def test_phases_are_reported_through_the_callback(
+    tmp_corpus: tuple[EngineSettings, Path],
+) -> None:
+    settings, corpus = tmp_corpus
+    article(corpus, "a", "A", FRENCH)
+    article(corpus, "q", "Q", "Maëlle Ardent quitte Lumenfeld et rejoint Quillwork AI.")
+    steps: list[str] = []
+    depth: list[int] = [0]
+
+    @contextlib.contextmanager
+    def phases(name: str) -> Iterator[None]:
+        steps.append(f"{'  ' * depth[0]}{name}")
+        depth[0] += 1
+        try:
+            yield
+        finally:
+            depth[0] -= 1
+
+    ingest(settings, phases=phases)
+    top = {s for s in steps if not s.startswith(" ")}
+    assert {"read_corpus", "chroma_open", "chroma_scan", "split_and_pipeline", "moves_sync",
+            "keyword_build"} <= top
+    # The per-batch steps run inside split_and_pipeline, each at least once.
+    assert {"  make_documents", "  locate_and_count_chunks", "  chroma_write"} <= set(steps)
+    assert depth == [0]
+
+    steps.clear()
+    article(corpus, "q", "Q", "Maëlle Ardent quitte Lumenfeld et rejoint Quillwork AI en 2025.")
+    (corpus / "a.md").unlink()
+    ingest(settings, phases=phases)
+    assert "chroma_delete" in steps  # the deleted article's chunks
+    steps.clear()
+    ingest(settings, phases=phases)  # unchanged: nothing embedded, nothing rebuilt
+    assert "split_and_pipeline" not in steps and "keyword_build" not in steps
+    assert "read_corpus" in steps
 
 
 def test_chunks_are_exact_slices_with_metadata(tmp_corpus: tuple[EngineSettings, Path]) -> None:

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import make_settings
 from support.llm_server import LLMTestServer, error, reply
+from support.settings import make_settings
 
 from index.corpus import read_article
 from index.engine import Engine

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import make_settings
+from support.settings import make_settings
 
-from index.chart import chart_rows
+from index.chart import chart_rows, flow_chart
 from index.corpus import read_article
 from index.engine import Engine
 from index.moves.query import MoveFilter
@@ -36,9 +36,7 @@ def test_company_summary_lists_arrivals_and_departures_newest_first(
         assert text[citation.start:citation.start + len(citation.quote)] == citation.quote
         assert f"[{item.citation}]" in summary.summary
     data = summary.to_dict()
-    assert {"company", "found", "summary", "citations", "arrivals", "departures", "chart"} <= set(
-        data
-    )
+    assert {"company", "found", "summary", "citations", "arrivals", "departures"} <= set(data)
     json.dumps(data)
 
 
@@ -84,8 +82,8 @@ def test_who_moved_questions_are_answered_from_records(seed_engine: Engine) -> N
 
 def test_chart_renders_with_its_labels(seed_engine: Engine, tmp_path: Path) -> None:
     out = tmp_path / "meta.png"
-    summary = seed_engine.company("Meta", chart=out)
-    assert summary.chart == str(out)
+    summary = seed_engine.company("Meta")
+    assert flow_chart(summary, out) == out  # the engine returns data; a face draws it
     data = out.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
@@ -93,6 +91,9 @@ def test_chart_renders_with_its_labels(seed_engine: Engine, tmp_path: Path) -> N
     rows = {org: (came, went) for org, came, went in chart_rows(summary)}
     assert "Trapit Bansal" in rows["OpenAI"][0]
     assert "Baptiste Rozière" in rows["Mistral AI"][1]
+    nowhere = tmp_path / "unknown.png"
+    assert flow_chart(seed_engine.company("Acme Quantum"), nowhere) is None
+    assert not nowhere.exists()  # nothing to draw for a company the corpus does not know
 
 
 def test_records_follow_edits_deletions_and_overrides(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from conftest import make_settings
+from support.settings import make_settings
 
 from index.encoder import load_encoder
 from index.moves.store import MoveStore

@@ -11,7 +11,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from conftest import make_settings
+from support.settings import make_settings
 
 from index.engine import Engine
 from index.errors import TalentbotError

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import make_settings
 from hypothesis import given, settings
 from support.injections import ALL_DISGUISES, INJECTIONS, NEWS, disguised
+from support.settings import make_settings
 
 from index.engine import Engine
 from index.safety import looks_like_injection

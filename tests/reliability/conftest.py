@@ -33,9 +33,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests_bot_helpers import discord_server, start_bot  # the bot fixtures, shared
-
-__all__ = ["discord_server", "start_bot"]
 
 REPORT = Path("build") / "reliability.md"
 _OUTCOME_RANK = {"passed": 0, "skipped": 1, "known bug (xfail)": 2, "failed": 3}

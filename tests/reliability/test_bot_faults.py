@@ -21,14 +21,14 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from conftest import make_settings
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from support.bot import BotFactory, embed_text, pings_nobody
 from support.discord_limits import EPHEMERAL
 from support.discord_server import DiscordTestServer, InteractionHandle
 from support.llm_server import LLMTestServer, Reply, error, hang, reply
-from tests_bot_helpers import BotFactory, embed_text, pings_nobody
+from support.settings import make_settings
 
 from index.engine import Engine
 from index.llm import LLMSettings, build_answerer

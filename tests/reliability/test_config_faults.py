@@ -8,7 +8,7 @@ from typing import Any
 
 import discord
 import pytest
-from conftest import make_settings
+from support.settings import make_settings
 
 from bot.client import INVITE_PERMISSIONS, required_intents
 from bot.settings import BotSettings

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_settings
+from support.settings import make_settings
 
 from index.corpus import load_corpus
 from index.engine import Engine

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_settings
+from support.settings import make_settings
 
 from index import derived
 from index.engine import Engine

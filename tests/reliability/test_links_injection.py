@@ -7,11 +7,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from conftest import make_settings
+from support.bot import BotFactory, embed_text
 from support.discord_server import DiscordTestServer
 from support.injections import sample_injections
 from support.llm_server import LLMTestServer, reply
-from tests_bot_helpers import BotFactory, embed_text
+from support.settings import make_settings
 
 from index.engine import Engine
 from index.llm import LLMSettings, build_answerer

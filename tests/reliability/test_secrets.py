@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_settings
+from support.bot import as_message, bot_settings, restored_discord_endpoints
 from support.discord_server import DiscordTestServer
 from support.llm_server import LLMTestServer
-from tests_bot_helpers import as_message, bot_settings, restored_discord_endpoints
+from support.settings import make_settings
 
 from bot.client import create_bot
 from bot.settings import BotSettings

@@ -38,10 +38,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_settings
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from support.settings import make_settings
 
 from bench.synthetic import SyntheticArticle, generate_article
 from index.corpus import Article, load_corpus, read_article, sanitize_html

@@ -1,20 +1,18 @@
-"""Fixtures for driving the real bot over real HTTP and websocket against the test server."""
+"""Helpers for driving the real bot over real HTTP and websocket against the test server:
+its settings, and reading what it sent (the fixtures are in tests/conftest.py)."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import discord
-import pytest
-from support.discord_server import DiscordTestServer
 
-from bot.client import create_bot
 from bot.settings import BotSettings
-from bot.store import BotStore
-from index.engine import Engine
+
+from .discord_server import DiscordTestServer
 
 NO_PARSE = {"parse": []}
 
@@ -72,34 +70,3 @@ def embed_text(message: Any) -> str:
             parts += [f.get("name", ""), f.get("value", "")]
         parts.append((embed.get("footer") or {}).get("text", ""))
     return "\n".join(parts)
-
-
-# -- fixtures: a module that imports them (a conftest, a test file) can use them --------
-@pytest.fixture
-async def discord_server() -> AsyncIterator[DiscordTestServer]:
-    with restored_discord_endpoints():
-        async with DiscordTestServer(point_discord_py=False) as server:
-            yield server
-            # Every request the test caused was judged by Discord's API description and
-            # documented limits; one that broke them fails the test.
-            server.assert_no_violations()
-
-
-@pytest.fixture
-def start_bot(
-    discord_server: DiscordTestServer, seed_engine: Engine, tmp_path: Path
-) -> BotFactory:
-    """`async with start_bot(engine=..., **settings) as bot:` runs the bot in the block."""
-
-    @contextlib.asynccontextmanager
-    async def run(engine: Engine | None = None, **extra: Any) -> AsyncIterator[Any]:
-        settings = bot_settings(discord_server, tmp_path, **extra)
-        store = BotStore(settings.feedback_db or tmp_path / "bot.sqlite3")
-        bot = create_bot(engine or seed_engine, settings, store, guild_ready_timeout=0.05)
-        try:
-            async with discord_server.run_client(bot, ready_timeout=20):
-                yield bot
-        finally:
-            store.close()
-
-    return run
