@@ -4,6 +4,9 @@ Opening it is cheap; the store, the keyword side and the model load on first use
 index version it answers from is the loader's business (index/versions.py): every query
 method reads the loader's current snapshot (index/snapshot.py) once and answers from that
 version alone, while a newer one may be switched in beside it.
+
+What a question needs beyond that (the question reader, the records, the answerer, the
+model) is imported on first use: `import index.engine` stays light for a face's cold start.
 """
 
 from __future__ import annotations
@@ -11,11 +14,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from index.errors import BadQuestionError
+from index.errors import BadQuestionError, IndexMissingError
+from index.organisations import load_organisations, load_outlets, resolve
 from index.safety import looks_like_injection
 from index.settings import EngineSettings, default_settings
 from index.snapshot import Snapshot
@@ -135,7 +139,6 @@ class Engine:
     def understand(self, question: str, context: Sequence[str] = ()) -> Question:
         """The typed reading of a question (index/question.py), a follow-up's names filled
         in from the conversation."""
-        from index.organisations import load_organisations
         from index.question import understand
 
         return understand(question, load_organisations(self.organisations_file), context)
@@ -167,7 +170,6 @@ class Engine:
     def _gazetteer(self) -> Gazetteer:
         """Known organisations, outlets and movers (the snapshot keeps it per version)."""
         from index.entities import Gazetteer
-        from index.organisations import load_organisations, load_outlets
 
         moves = self.move_store
         return Gazetteer(
@@ -178,7 +180,6 @@ class Engine:
 
     def _records_answer(self, question: str, reading: Question) -> Answer | None:
         from index.moves.summary import answer_from_records
-        from index.organisations import load_organisations
 
         if self.move_store is None:
             return None
@@ -215,11 +216,8 @@ class Engine:
     ) -> CompanySummary:
         """Arrivals and departures from the move records, with the articles' context;
         `chart` writes the talent-flow chart there (PNG)."""
-        from dataclasses import replace
-
         from index.company import summarise_company
         from index.moves.summary import company_summary
-        from index.organisations import load_organisations, resolve
 
         name = self.clean_question(name)
         known = load_organisations(self.organisations_file)
@@ -242,7 +240,7 @@ class Engine:
         from index.moves.summary import person_summary
 
         name = self.clean_question(name)
-        self.snapshot()
+        self.snapshot()  # a newer version brings its move records in line first
         return self._versions.read_moves(
             lambda moves: person_summary(moves, name, language),
             PersonSummary(name, None, False, "No move records yet.", (), ()),
@@ -250,7 +248,6 @@ class Engine:
 
     def organisation(self, name: str) -> str:
         """The canonical name of an organisation a user names (itself when unknown)."""
-        from index.organisations import load_organisations, resolve
 
         return resolve(name, load_organisations(self.organisations_file)).name
 
@@ -261,7 +258,7 @@ class Engine:
         """Records matching a MoveFilter, each with the citation of its evidence."""
         from index.moves.query import citation_for, find_moves
 
-        self.snapshot()
+        self.snapshot()  # a newer version brings its move records in line first
         return self._versions.read_moves(
             lambda moves: [(m, citation_for(moves, m, i + 1))
                            for i, m in enumerate(find_moves(moves, f))],
@@ -274,7 +271,6 @@ class Engine:
 
     def companies(self) -> list[str]:
         """Canonical names of the organisations the corpus mentions (for autocomplete)."""
-        from index.organisations import load_organisations
 
         return list(self.snapshot().companies(load_organisations(self.organisations_file)))
 
@@ -321,8 +317,6 @@ class Engine:
         return report
 
     def has_index(self) -> bool:
-        from index.errors import IndexMissingError
-
         try:
             self.snapshot()
         except IndexMissingError:
