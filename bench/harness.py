@@ -929,17 +929,16 @@ def worker_serve(args: dict[str, Any]) -> dict[str, Any]:
         timings.append(current)
     result = latency_summary(timings)
     # Retrieval alone, for a like-for-like look at the baseline (which does only that).
-    retriever = getattr(engine, "_retriever", None)
-    if retriever is not None and hasattr(retriever, "retrieve"):
-        only: list[list[float]] = []
-        for _ in range(rounds):
-            current = []
-            for question in questions:
-                t0 = time.perf_counter()
-                retriever.retrieve(question)
-                current.append(time.perf_counter() - t0)
-            only.append(current)
-        result["retrieval_only"] = latency_summary(only)
+    retriever = engine.snapshot().retriever
+    only: list[list[float]] = []
+    for _ in range(rounds):
+        current = []
+        for question in questions:
+            t0 = time.perf_counter()
+            retriever.retrieve(question)
+            current.append(time.perf_counter() - t0)
+        only.append(current)
+    result["retrieval_only"] = latency_summary(only)
     result.update(
         load_seconds=round(load_seconds, 3),
         questions=len(questions),

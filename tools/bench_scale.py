@@ -795,12 +795,12 @@ def worker_refresh(args: dict[str, Any]) -> dict[str, Any]:
     version: how long until it serves it, and how questions fare meanwhile. The new
     version is a bare version bump (what an ingest that changed one article does before
     the bots notice), so the whole keyword side and the move records' check are redone."""
-    import index.engine
+    import index.versions
     from index.engine import Engine
     from index.store import ChunkStore
 
     questions: list[str] = json.loads(Path(args["questions"]).read_text(encoding="utf-8"))
-    index.engine._VERSION_CHECK_S = 0.0  # notice at once; the bot checks every 2 s
+    index.versions.CHECK_EVERY_S = 0.0  # notice at once; the bot checks every 2 s
     engine = Engine(_settings(args), llm=False)
     engine.warm_up()
     for question in questions:

@@ -23,7 +23,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from support.chroma_server import ChromaServer, free_port
 from support.settings import ROOT, make_settings
 
-import index.engine
+import index.versions
 from bench.synthetic import generate_corpus
 from index.embedding import EmbeddingAdapter, OnnxEmbedding
 from index.encoder import load_encoder
@@ -199,7 +199,7 @@ def small_corpus(tmp: Path) -> Path:
 def test_edit_and_delete_reach_a_running_engine(
     chroma_server: ChromaServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(index.engine, "_VERSION_CHECK_S", 0.0)
+    monkeypatch.setattr(index.versions, "CHECK_EVERY_S", 0.0)
     corpus = small_corpus(tmp_path)
     settings = server_settings(chroma_server, tmp_path, corpus, collection_name("edit"))
     first = ingest(settings)
@@ -305,7 +305,7 @@ def test_a_bot_machine_loads_a_new_version_in_the_background(
 ) -> None:
     """A bot with its own data dir answers at once, from the version it has, while it
     rebuilds the keyword side and the move records of a newer one; then switches."""
-    monkeypatch.setattr(index.engine, "_VERSION_CHECK_S", 0.0)
+    monkeypatch.setattr(index.versions, "CHECK_EVERY_S", 0.0)
     corpus = small_corpus(tmp_path)
     generate_corpus(corpus, 150)  # enough that the rebuild is not instantaneous
     settings = server_settings(chroma_server, tmp_path, corpus, collection_name("bg"))
@@ -434,7 +434,7 @@ def test_ingest_with_no_server_gets_a_clear_error(tmp_path: Path) -> None:
 def test_server_stopping_under_a_running_engine_gets_a_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(index.engine, "_VERSION_CHECK_S", 0.0)
+    monkeypatch.setattr(index.versions, "CHECK_EVERY_S", 0.0)
     with ChromaServer(tmp_path / "own-server" / "db") as server:
         settings = server_settings(server, tmp_path, small_corpus(tmp_path),
                                    collection_name("stop"))

@@ -763,7 +763,7 @@ def test_reader_never_sees_a_half_built_index(reliability: Any, tmp_path: Path) 
 def _half_built(engine: Engine) -> int:
     """Articles the engine's store shows without one complete version."""
     versions: dict[str, dict[str, tuple[int, set[int]]]] = {}
-    for chunks in engine._store.articles().values():
+    for chunks in engine.snapshot().store.articles().values():
         for c in chunks:
             fp = str(c.meta.get("fingerprint"))
             _, seen = versions.setdefault(c.article_id, {}).setdefault(
