@@ -50,7 +50,7 @@ WRITE_BATCH = 4_000
 _READ_PAGE = 1_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per chunk read: 100k at scale
 class StoredChunk:
     """One chunk as stored, its metadata read once into typed values (`from_chroma`): the
     rest of the engine never reads the raw metadata dict."""

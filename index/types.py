@@ -35,7 +35,7 @@ class Citation:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per chunk read: 100k at scale
 class ArticleRef:
     """The article a chunk or a move record comes from, as it was indexed: everything a
     citation shows of it, plus the hashes that say which version of its text was indexed."""
