@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from index import entities
@@ -24,7 +24,6 @@ from index.phrasing import state
 from index.question import Question, attribute_stated, relation_pattern, understand
 from index.retrieve import ScoredChunk
 from index.safety import looks_like_injection
-from index.store import StoredChunk
 from index.text import Sentence, analyze, fold, split_sentences, words
 from index.types import Answer, AnswerValue, Citation, Language
 
@@ -178,7 +177,7 @@ def answer_with_sources(
     if dated:
         # Figures from several articles may disagree (6 of 14 authors gone, then 11 of
         # 14): show each with its date, newest first, and let the reader see the change.
-        chosen.sort(key=lambda c: str(c.chunk.chunk.meta.get("published") or ""), reverse=True)
+        chosen.sort(key=lambda c: c.chunk.chunk.article.published or "", reverse=True)
     citations = tuple(_citation(i + 1, c, chunks) for i, c in enumerate(chosen))
     values = _answer_values(chosen, citations, reading, gazetteer)
     lines = []
@@ -223,7 +222,7 @@ def _answering(candidates: list[_Candidate], reading: Question) -> list[_Candida
             kept = [c for c in kept if any(name_in(p, c.sentence.text) for p in reading.people)]
     if reading.year:
         kept = [c for c in kept if reading.year in c.sentence.text
-                or str(c.chunk.chunk.meta.get("published") or "").startswith(reading.year)]
+                or (c.chunk.chunk.article.published or "").startswith(reading.year)]
     if reading.answer_type in _TYPED and not reading.describe:
         kept = [c for c in kept if c.values]
     return kept
@@ -509,7 +508,7 @@ def passages(chunks: Sequence[ScoredChunk]) -> list[ScoredChunk]:
     # neither.
     by_article: dict[tuple[str, str], list[ScoredChunk]] = {}
     for c in chunks:
-        key = (c.chunk.article_id, str(c.chunk.meta.get("fingerprint", "")))
+        key = (c.chunk.article_id, c.chunk.article.fingerprint or "")
         by_article.setdefault(key, []).append(c)
     out: list[ScoredChunk] = []
     for group in by_article.values():
@@ -517,7 +516,7 @@ def passages(chunks: Sequence[ScoredChunk]) -> list[ScoredChunk]:
         current = group[0]
         for nxt in group[1:]:
             end = current.chunk.start + len(current.chunk.text)
-            gap = str(nxt.chunk.meta.get("gap", ""))
+            gap = nxt.chunk.gap
             if nxt.chunk.start > end and nxt.chunk.start != end + len(gap):
                 out.append(current)
                 current = nxt
@@ -526,10 +525,9 @@ def passages(chunks: Sequence[ScoredChunk]) -> list[ScoredChunk]:
                 text = current.chunk.text + gap + nxt.chunk.text
             else:
                 text = current.chunk.text + nxt.chunk.text[end - nxt.chunk.start :]
-            meta = dict(current.chunk.meta, end=current.chunk.start + len(text))
             best = max(current, nxt, key=lambda c: c.score)
             current = ScoredChunk(
-                StoredChunk(current.chunk.chunk_id, text, meta),
+                replace(current.chunk, text=text, end=current.chunk.start + len(text)),
                 best.score,
                 max(current.keyword, nxt.keyword),
                 max(current.dense, nxt.dense),
@@ -597,7 +595,7 @@ def _drop_overlaps(ranked: list[_Candidate]) -> list[_Candidate]:
 def _mentions_all(article: str, names: list[str], chunks: Sequence[ScoredChunk]) -> bool:
     """Every name of the question appears in the article's retrieved text or title."""
     mine = [c.chunk for c in chunks if c.chunk.article_id == article]
-    texts = [str(mine[0].meta.get("title", ""))] + [c.text for c in mine]
+    texts = [mine[0].article.title] + [c.text for c in mine]
     text = "\n".join(texts)
     return all(name_in(n, text) for n in names)
 
@@ -610,17 +608,7 @@ def _citation(n: int, cand: _Candidate, chunks: Sequence[ScoredChunk]) -> Citati
     # article; checked again here so that no code path can ever cite words not in the source.
     if chunk.text[local : local + len(quote)] != quote:
         raise AssertionError("quote is not an exact slice of its source chunk")
-    meta = chunk.meta
-    return Citation(
-        n=n,
-        article_id=chunk.article_id,
-        title=str(meta.get("title", chunk.article_id)),
-        outlet=meta.get("outlet"),
-        published=meta.get("published"),
-        url=meta.get("url"),
-        quote=quote,
-        start=chunk.start + local,
-    )
+    return chunk.article.cite(n, quote, chunk.start + local)
 
 
 def _quote_line(quote: str, n: int, language: Language) -> str:
@@ -681,8 +669,7 @@ def _dont_say(reading: Question, closest: _Candidate | None) -> str:
     else:
         text = f"My articles don't say {what}.".replace("say .", "say that.")
     if closest is not None:
-        meta = closest.chunk.chunk.meta
-        title = str(meta.get("title") or closest.chunk.chunk.article_id)
+        title = closest.chunk.chunk.article.title
         text += (f" L'article le plus proche : « {title} »." if language == "fr"
                  else f" The closest article: “{title}”.")
     return text

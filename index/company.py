@@ -15,7 +15,7 @@ from index.organisations import Organisation
 from index.safety import looks_like_injection
 from index.store import StoredChunk
 from index.text import fold, split_sentences
-from index.types import Citation, CompanySummary, Language
+from index.types import CompanySummary, Language
 
 MAX_QUOTES = 8
 
@@ -95,7 +95,7 @@ def summarise_company(
     # Newest articles first; within one, the sentences with the most move words first.
     order = sorted(
         per_article,
-        key=lambda aid: (str(per_article[aid][0][1].meta.get("published", "")), aid),
+        key=lambda aid: (per_article[aid][0][1].article.published or "", aid),
         reverse=True,
     )
     queues = {aid: sorted(per_article[aid], key=lambda r: -r[0]) for aid in order}
@@ -106,16 +106,7 @@ def summarise_company(
                 _, chunk, start, text = queues[aid].pop(0)
                 picked.append((chunk, start, text))
     citations = tuple(
-        Citation(
-            n=i + 1,
-            article_id=chunk.article_id,
-            title=str(chunk.meta.get("title", chunk.article_id)),
-            outlet=chunk.meta.get("outlet"),
-            published=chunk.meta.get("published"),
-            url=chunk.meta.get("url"),
-            quote=text,
-            start=chunk.start + start,
-        )
+        chunk.article.cite(i + 1, text, chunk.start + start)
         for i, (chunk, start, text) in enumerate(picked)
     )
     quote = "« {} » [{}]" if language == "fr" else "“{}” [{}]"

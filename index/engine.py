@@ -269,16 +269,16 @@ class Engine:
     def articles(self) -> list[ArticleInfo]:
         out = []
         for article_id, chunks in sorted(self.snapshot().store.articles().items()):
-            meta = chunks[0].meta
+            ref = chunks[0].article
             out.append(ArticleInfo(
                 article_id=article_id,
-                title=str(meta.get("title", article_id)),
-                outlet=meta.get("outlet"),
-                published=meta.get("published"),
-                url=meta.get("url"),
-                language=meta.get("language"),
+                title=ref.title,
+                outlet=ref.outlet,
+                published=ref.published,
+                url=ref.url,
+                language=ref.language,
                 chunks=len(chunks),
-                fingerprint=meta.get("fingerprint"),
+                fingerprint=ref.fingerprint,
             ))
         return out
 

@@ -28,7 +28,7 @@ from index.lease import writer_lease
 from index.lock import writer_lock
 from index.moves.sync import sync_moves
 from index.settings import EngineSettings
-from index.store import ArticleState, ChunkStore, drop_collection
+from index.store import ArticleState, ChunkStore, StoredChunk, drop_collection
 from index.types import IngestReport, SkippedFile
 
 log = logging.getLogger(__name__)
@@ -379,12 +379,12 @@ def _rows(
     return ids, embeddings, texts, metas
 
 
-def _state(chunks: list[Any]) -> ArticleState:
-    fingerprints = {c.meta.get("fingerprint") for c in chunks}
-    first = chunks[0].meta
+def _state(chunks: list[StoredChunk]) -> ArticleState:
+    fingerprints = {c.article.fingerprint for c in chunks}
+    first = chunks[0]
     return ArticleState(
-        fingerprint=str(first.get("fingerprint")) if len(fingerprints) == 1 else "mixed",
-        content_hash=str(first.get("content_hash")),
-        expected_chunks=int(first.get("n_chunks", -1)),
+        fingerprint=str(first.article.fingerprint) if len(fingerprints) == 1 else "mixed",
+        content_hash=str(first.article.content_hash),
+        expected_chunks=first.n_chunks,
         chunk_ids=tuple(c.chunk_id for c in chunks),
     )

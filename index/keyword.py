@@ -175,7 +175,7 @@ class KeywordIndex:
     def from_store(cls, store: Any) -> KeywordIndex:
         """Over every chunk a ChunkStore holds, read page by page."""
         return cls.build(
-            (c.chunk_id, str(c.meta.get("title", "")), c.text) for c in store.iter_chunks()
+            (c.chunk_id, c.article.title, c.text) for c in store.iter_chunks()
         )
 
     def __len__(self) -> int:

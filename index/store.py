@@ -22,7 +22,7 @@ import sqlite3
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +38,7 @@ from index.errors import (
 from index.memory import release_free_memory
 from index.redact import redact
 from index.settings import EngineSettings
+from index.types import ArticleRef
 
 log = logging.getLogger(__name__)
 
@@ -49,19 +50,39 @@ WRITE_BATCH = 4_000
 _READ_PAGE = 1_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per chunk read: 100k at scale
 class StoredChunk:
+    """One chunk as stored, its metadata read once into typed values (`from_chroma`): the
+    rest of the engine never reads the raw metadata dict."""
+
     chunk_id: str
     text: str
-    meta: dict[str, Any]
+    article: ArticleRef
+    start: int = 0  # offset of `text` in the article body
+    end: int = 0  # offset just past `text` (start + len(text))
+    index: int = 0  # position among the article's chunks
+    n_chunks: int = -1  # how many chunks the article was cut into (-1: not recorded)
+    gap: str = ""  # the whitespace between the chunk before and this one
 
     @property
     def article_id(self) -> str:
-        return str(self.meta["article_id"])
+        return self.article.article_id
 
-    @property
-    def start(self) -> int:
-        return int(self.meta.get("start", 0))
+    @classmethod
+    def from_chroma(cls, chunk_id: str, text: str, meta: Mapping[str, Any]) -> StoredChunk:
+        """The chunk from Chroma's metadata, with the keys ingest writes (index/ingest.py
+        `_document` and `_rows`)."""
+        start = int(meta.get("start", 0))
+        return cls(
+            chunk_id=chunk_id,
+            text=text,
+            article=ArticleRef.from_meta(meta),
+            start=start,
+            end=int(meta.get("end", start + len(text))),
+            index=int(meta.get("chunk", 0)),
+            n_chunks=int(meta.get("n_chunks", -1)),
+            gap=str(meta.get("gap", "")),
+        )
 
 
 @dataclass(frozen=True)
@@ -442,7 +463,7 @@ class ChunkStore:
                 return
             docs = page.get("documents") or [""] * len(ids)
             for chunk_id, doc, meta in zip(ids, docs, page["metadatas"], strict=True):
-                yield StoredChunk(chunk_id, doc or "", dict(meta or {}))
+                yield StoredChunk.from_chroma(chunk_id, doc or "", meta or {})
             offset += len(ids)
             # A page is megabytes; without this a full read leaves them all resident.
             del page, docs, ids
@@ -467,7 +488,7 @@ class ChunkStore:
         for chunk_id, doc, meta in zip(
             page["ids"], page["documents"], page["metadatas"], strict=True
         ):
-            chunk = StoredChunk(chunk_id, doc or "", dict(meta or {}))
+            chunk = StoredChunk.from_chroma(chunk_id, doc or "", meta or {})
             grouped.setdefault(chunk.article_id, []).append(chunk)
         return grouped
 
@@ -498,7 +519,7 @@ class ChunkStore:
         with store_errors(self._where):
             page = self._collection.get(ids=list(ids), include=["metadatas", "documents"])
         found = {
-            cid: StoredChunk(cid, doc or "", dict(meta or {}))
+            cid: StoredChunk.from_chroma(cid, doc or "", meta or {})
             for cid, doc, meta in zip(
                 page["ids"], page["documents"], page["metadatas"], strict=True
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -32,6 +33,50 @@ class Citation:
             "url": self.url,
             "quote": self.quote,
         }
+
+
+@dataclass(frozen=True, slots=True)  # one per chunk read: 100k at scale
+class ArticleRef:
+    """The article a chunk or a move record comes from, as it was indexed: everything a
+    citation shows of it, plus the hashes that say which version of its text was indexed."""
+
+    article_id: str
+    title: str
+    outlet: str | None = None
+    published: str | None = None  # ISO date
+    url: str | None = None
+    language: str | None = None
+    fingerprint: str | None = None  # of the text and metadata indexed
+    content_hash: str | None = None
+
+    @classmethod
+    def from_meta(cls, meta: Mapping[str, Any], article_id: str | None = None) -> ArticleRef:
+        """Read from stored metadata (a Chroma chunk's, a move-record article row), whose
+        keys are these fields' names; a value left out (stored as absent) is None."""
+        aid = str(meta["article_id"]) if article_id is None else article_id
+
+        def text(key: str) -> str | None:
+            value = meta.get(key)
+            return None if value is None else str(value)
+
+        return cls(
+            article_id=aid,
+            title=text("title") or aid,  # every indexed article has one; never cite blank
+            outlet=text("outlet"),
+            published=text("published"),
+            url=text("url"),
+            language=text("language"),
+            fingerprint=text("fingerprint"),
+            content_hash=text("content_hash"),
+        )
+
+    def cite(self, n: int, quote: str, start: int) -> Citation:
+        """Citation number `n` of this article: `quote` is the exact text at offset `start`
+        of its body. The one way a Citation is made from an article."""
+        return Citation(
+            n=n, article_id=self.article_id, title=self.title, outlet=self.outlet,
+            published=self.published, url=self.url, quote=quote, start=start,
+        )
 
 
 @dataclass(frozen=True)

@@ -661,7 +661,7 @@ def worker_keyword(args: dict[str, Any]) -> dict[str, Any]:
     del loaded
 
     t0 = time.perf_counter()
-    triples = [(c.chunk_id, str(c.meta.get("title", "")), c.text) for c in store.iter_chunks()]
+    triples = [(c.chunk_id, c.article.title, c.text) for c in store.iter_chunks()]
     read = time.perf_counter() - t0
     t0 = time.perf_counter()
     built = KeywordIndex.build(triples)

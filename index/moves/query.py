@@ -11,7 +11,7 @@ from index.moves.store import MoveStore
 from index.organisations import Organisation
 from index.people import person_key
 from index.text import fold
-from index.types import Citation, Language, Move
+from index.types import ArticleRef, Citation, Language, Move
 
 
 @dataclass(frozen=True)
@@ -51,17 +51,8 @@ def resolve_person(store: MoveStore, name: str) -> str | None:
 
 
 def citation_for(store: MoveStore, move: Move, n: int) -> Citation:
-    meta = store.article(move.article_id) or {}
-    return Citation(
-        n=n,
-        article_id=move.article_id,
-        title=str(meta.get("title") or move.article_id),
-        outlet=meta.get("outlet"),
-        published=meta.get("published"),
-        url=meta.get("url"),
-        quote=move.evidence,
-        start=move.start,
-    )
+    row = store.article(move.article_id) or {}
+    return ArticleRef.from_meta(row, move.article_id).cite(n, move.evidence, move.start)
 
 
 _ARROW = "→"

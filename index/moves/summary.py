@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from index.entities import localise_date
 from index.moves.query import (
@@ -118,10 +119,7 @@ def company_summary(
         mark = "« {} » [{}]" if language == "fr" else "“{}” [{}]"
         for quote in quotes:
             n = len(numbering.citations) + 1
-            numbering.citations.append(Citation(
-                n, quote.article_id, quote.title, quote.outlet, quote.published, quote.url,
-                quote.quote, quote.start,
-            ))
+            numbering.citations.append(replace(quote, n=n))
             lines.append("- " + mark.format(quote.quote, n))
     return CompanySummary(
         company=org.name,

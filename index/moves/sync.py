@@ -13,6 +13,7 @@ from index.moves.overrides import apply_overrides, load_overrides
 from index.moves.store import MoveStore
 from index.organisations import BUILT_IN_FILE, load_organisations, load_outlets
 from index.settings import EngineSettings
+from index.store import StoredChunk
 from index.types import IngestReport, SkippedFile
 
 
@@ -85,7 +86,7 @@ def derive_moves(settings: EngineSettings, store: Any, report: IngestReport) -> 
         states = moves.states()
     stored: dict[str, str] = {}
     for chunk in store.iter_chunks(with_text=False):
-        stored.setdefault(chunk.article_id, str(chunk.meta.get("fingerprint")))
+        stored.setdefault(chunk.article_id, str(chunk.article.fingerprint))
     todo = sorted(a for a, fingerprint in stored.items() if states.get(a) != (fingerprint, rules))
 
     def batches() -> Iterator[Article]:
@@ -102,7 +103,7 @@ def derive_moves(settings: EngineSettings, store: Any, report: IngestReport) -> 
     return done
 
 
-def articles_from_chunks(chunks_by_article: dict[str, list[Any]]) -> list[Article]:
+def articles_from_chunks(chunks_by_article: dict[str, list[StoredChunk]]) -> list[Article]:
     """Articles rebuilt exactly from their stored chunks (exact slices with their offsets
     and the whitespace between them), kept only when the rebuilt text has the fingerprint
     the ingest recorded: a bot machine that never saw the corpus files (Chroma server
@@ -112,7 +113,7 @@ def articles_from_chunks(chunks_by_article: dict[str, list[Any]]) -> list[Articl
         chunks = sorted(chunks, key=lambda c: c.start)
         body = ""
         for chunk in chunks:
-            start, gap = chunk.start, str(chunk.meta.get("gap", ""))
+            start, gap = chunk.start, chunk.gap
             if start <= len(body) and body[start:] == chunk.text[: len(body) - start]:
                 body = body[:start] + chunk.text
             elif start == len(body) + len(gap):
@@ -120,12 +121,13 @@ def articles_from_chunks(chunks_by_article: dict[str, list[Any]]) -> list[Articl
             else:
                 body = ""
                 break
-        meta = chunks[0].meta if chunks else {}
+        if not chunks:
+            continue
+        ref = chunks[0].article
         article = Article(
-            article_id=article_id, title=str(meta.get("title", article_id)), body=body,
-            outlet=meta.get("outlet"), published=meta.get("published"), url=meta.get("url"),
-            language=meta.get("language"),
+            article_id=article_id, title=ref.title, body=body, outlet=ref.outlet,
+            published=ref.published, url=ref.url, language=ref.language,
         )
-        if body and article.fingerprint == meta.get("fingerprint"):
+        if body and article.fingerprint == ref.fingerprint:
             out.append(article)
     return out

@@ -157,8 +157,9 @@ def test_server_store_holds_the_same_chunks(
     ours = ChunkStore.open(server_seed, MODEL_ID, DIMENSION, create=False)
     theirs = ChunkStore.open(embedded, MODEL_ID, DIMENSION, create=False)
     assert ours.count() == theirs.count() > 0
-    assert ({c.chunk_id: (c.text, c.meta) for c in ours.iter_chunks()}
-            == {c.chunk_id: (c.text, c.meta) for c in theirs.iter_chunks()})
+    # A StoredChunk holds the text and every metadata value, typed.
+    assert ({c.chunk_id: c for c in ours.iter_chunks()}
+            == {c.chunk_id: c for c in theirs.iter_chunks()})
 
 
 # -- incremental ingest ----------------------------------------------------------------------

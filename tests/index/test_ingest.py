@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from index.errors import IndexBusyError, IndexMismatchError
 from index.ingest import ingest
 from index.lock import writer_lock
 from index.settings import EngineSettings
-from index.store import ChunkStore
+from index.store import ChunkStore, open_client
 
 MODEL_ID, DIMENSION = load_encoder().model_id, load_encoder().dimension  # the default model
 FRENCH = (
@@ -95,12 +96,39 @@ def test_chunks_are_exact_slices_with_metadata(tmp_corpus: tuple[EngineSettings,
     article(corpus, "a", "Titre", FRENCH)
     ingest(settings)
     chunks = stored(settings)["a"]
-    assert len(chunks) == chunks[0].meta["n_chunks"] > 1
+    assert len(chunks) == chunks[0].n_chunks > 1
     store = ChunkStore.open(settings, MODEL_ID, DIMENSION, create=False)
     body = FRENCH.strip("\n")
     for chunk in store.get([c.chunk_id for c in chunks]):
-        assert body[chunk.meta["start"]:chunk.meta["end"]] == chunk.text
-        assert chunk.meta["title"] == "Titre" and chunk.meta["language"] == "fr"
+        assert body[chunk.start:chunk.end] == chunk.text
+        assert chunk.article.title == "Titre" and chunk.article.language == "fr"
+
+
+def test_every_stored_metadata_key_is_read_into_a_typed_value(
+    tmp_corpus: tuple[EngineSettings, Path],
+) -> None:
+    """The store parses chunk metadata once (StoredChunk.from_chroma): what ingest writes
+    to Chroma comes back whole, none of it left in an untyped dict."""
+    settings, corpus = tmp_corpus
+    article(corpus, "a", "Titre", FRENCH)
+    path = corpus / "b.md"
+    path.write_text("---\ntitle: Quillwork AI recrute\noutlet: Le Veilleur\n"
+                    "published: 2025-03-04\nurl: https://example.org/b\n---\n"
+                    "Maëlle Ardent rejoint Quillwork AI après six ans chez Lumenfeld.\n",
+                    encoding="utf-8")
+    ingest(settings)
+    raw = open_client(settings).get_collection(settings.collection).get(include=["metadatas"])
+    typed = {c.chunk_id: c for c in ChunkStore.open(
+        settings, MODEL_ID, DIMENSION, create=False).iter_chunks()}
+    assert len(raw["ids"]) == len(typed) > 2
+    for chunk_id, meta in zip(raw["ids"], raw["metadatas"], strict=True):
+        c = typed[chunk_id]
+        read = {k: v for k, v in asdict(c.article).items() if v is not None}
+        read.update(start=c.start, end=c.end, chunk=c.index, n_chunks=c.n_chunks, gap=c.gap)
+        assert read == meta
+    b = next(c for c in typed.values() if c.article_id == "b")
+    assert (b.article.outlet, b.article.published, b.article.url, b.article.language) == (
+        "Le Veilleur", "2025-03-04", "https://example.org/b", None)
 
 
 def test_edit_replaces_and_delete_removes(tmp_corpus: tuple[EngineSettings, Path]) -> None:

@@ -132,8 +132,7 @@ def open_store(settings: EngineSettings) -> ChunkStore:
 def chunk_rows(settings: EngineSettings) -> list[tuple[str, int, str, int, int, str]]:
     """(article id, chunk index, text, start, end, chunk id) of every stored chunk."""
     return sorted(
-        (c.article_id, int(c.meta["chunk"]), c.text, int(c.meta["start"]), int(c.meta["end"]),
-         c.chunk_id)
+        (c.article_id, c.index, c.text, c.start, c.end, c.chunk_id)
         for c in open_store(settings).iter_chunks()
     )
 
@@ -247,10 +246,9 @@ def check():
         found = store.get([cid for cid, _ in hits])
         versions = {}
         for chunk in store.iter_chunks(with_text=False):
-            m = chunk.meta
             fp = versions.setdefault(chunk.article_id, {}).setdefault(
-                str(m.get("fingerprint")), [int(m.get("n_chunks", -1)), []])
-            fp[1].append(int(m.get("chunk", -1)))
+                str(chunk.article.fingerprint), [chunk.n_chunks, []])
+            fp[1].append(chunk.index)
         complete = {
             aid: any(sorted(idx) == list(range(n)) for n, idx in fps.values())
             for aid, fps in versions.items()
@@ -672,7 +670,7 @@ def test_answers_from_a_store_left_between_two_versions(
         m.setattr(ChunkStore, "delete", dies_before_deleting)
         with pytest.raises(_Crash):
             ingest(settings)
-    versions = {c.meta["fingerprint"] for c in open_store(settings).iter_chunks()}
+    versions = {c.article.fingerprint for c in open_store(settings).iter_chunks()}
     engine = Engine(settings, llm=False)
     checked = broken = 0
     sentences = [x for x in old.replace("\n", " ").split(". ") if len(x.split()) >= 8]
@@ -765,11 +763,9 @@ def _half_built(engine: Engine) -> int:
     versions: dict[str, dict[str, tuple[int, set[int]]]] = {}
     for chunks in engine.snapshot().store.articles().values():
         for c in chunks:
-            fp = str(c.meta.get("fingerprint"))
-            _, seen = versions.setdefault(c.article_id, {}).setdefault(
-                fp, (int(c.meta.get("n_chunks", -1)), set())
-            )
-            seen.add(int(c.meta.get("chunk", -1)))
+            fp = str(c.article.fingerprint)
+            _, seen = versions.setdefault(c.article_id, {}).setdefault(fp, (c.n_chunks, set()))
+            seen.add(c.index)
     return sum(
         not any(seen == set(range(n)) for n, seen in fps.values()) for fps in versions.values()
     )
