@@ -107,6 +107,10 @@ class Engine:
         text = " ".join(question.translate(_CONTROL).split())
         if not text:
             raise BadQuestionError("Please ask a question: the message was empty.")
+        if not any(c.isalnum() for c in text):
+            # Punctuation or undecodable bytes alone ("??", "\ufffd\ufffd") ask nothing; read
+            # as a follow-up they would repeat the previous answer.
+            raise BadQuestionError("Please ask a question: the message has no words.")
         limit = self.settings.max_question_chars
         if len(text) > limit:
             raise BadQuestionError(

@@ -98,7 +98,10 @@ def curation_status(path: Path = DEFAULT_FILE) -> CurationStatus:
         except ValueError as exc:
             status = CurationStatus(path, False, f"{exc}: built-in organisations only")
     if not status.ok:
-        log.warning("organisations: %s", status.detail)
+        # No file is a normal set-up (the built-in list applies: doctor says so); a file
+        # that cannot be read is a maintainer's mistake worth a warning.
+        level = logging.WARNING if path.exists() else logging.INFO
+        log.log(level, "organisations: %s", status.detail)
     return status
 
 

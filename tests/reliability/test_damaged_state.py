@@ -182,8 +182,17 @@ def test_move_records_damaged_while_the_engine_runs_are_rebuilt(
         found = answers(engine)
         people = engine.people()
     said = warnings(caplog)
-    r.record(f"{case}: warnings", len(said))
     assert found == reference and people
+    if not said:
+        # The running engine answered from pages SQLite had already read (the move store
+        # is in WAL mode, so damage to the main file is only seen on a fresh read): the
+        # next process to open the records must find the damage and repair it.
+        r.record(f"{case}: answered from pages already read", True)
+        caplog.clear()
+        with caplog.at_level(logging.INFO):
+            assert answers(Engine(settings, llm=False)) == reference
+        said = warnings(caplog)
+    r.record(f"{case}: warnings", len(said))
     assert len(said) == 1 and "move records" in said[0], said
     assert derived.moves_damage(settings) is None
 
