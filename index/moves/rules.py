@@ -68,6 +68,8 @@ CUE_RULES: tuple[CueRule, ...] = (
             r" to|defect(?:ed|s)? to|(?:revenue?s?|revient|reviennent|revenir|retournee?s?"
             r"|retourner) chez|return(?:s|ed|ing)? to|rejoin(?:s|ed|ing)?|(?:went|goes|going|go"
             r"|came|comes|coming) back to|switch(?:es|ed|ing)? to|jump(?:s|ed|ing)? (?:ship )?to"
+            r"|(?:came|comes|coming) to|(?:(?:is|are) )?now (?:at|with)"
+            r"|(?:(?:est|sont) )?(?:desormais|aujourd['’]hui|maintenant) chez"
             r"|retour chez|will (?:lead|head|run)|va diriger|dirigera|prendra la direction d"
             r"|prend(?:ra|re)? la tete d(?:e|u|['’])|takes? the helm"
             r" (?:of|at)|took the helm (?:of|at)|cap sur"),
@@ -95,6 +97,10 @@ def _cue_regex() -> re.Pattern[str]:
 
 
 CUES = _cue_regex()
+# Joining cues common in other senses ("came to believe", "now at 40 %"): they count only
+# with an organisation right after them.
+TIGHT_JOIN = re.compile(r"(?:came|comes|coming) to|(?:(?:is|are) )?now (?:at|with)"
+                        r"|(?:(?:est|sont) )?(?:desormais|aujourd['’]hui|maintenant) chez")
 # Cues that are English words spelled like accented French ones ("depart" vs "départ"):
 # they count only when the original text has no accent there.
 ASCII_ONLY_CUES = re.compile(r"depart(?:s|ed|ing)?")
@@ -175,6 +181,12 @@ OPENING_ORIGIN = re.compile(
     r"(?<!\w)(?:apres un passage (?:chez|par)|apres (?:\w+ ){1,3}(?:chez|a|au sein de)"
     r"|after (?:a stint|\w+ years?) at|from|en provenance de|venue? de(?: chez)?)\s+$"
 )
+# A relative clause on a workplace saying when and from where the person came: "chez X,
+# qu'elle avait rejointe en 2019 après un passage chez Y", "at X, which he joined from Y".
+RELATIVE_JOIN = re.compile(
+    r"\s*,\s*(?:qu['’](?:il|elle)|que|which (?:he|she)|where (?:he|she))\s+(?:l['’])?"
+    r"(?:avait|had|a|has)\s+(?:rejointe?s?|joined|integree?|arrived)(?!\w)"
+)
 PLUPERFECT = re.compile(r"(?<!\w)(?:avait|avaient|had)(?: \w+)? $")
 RETURN = re.compile(r"(?<!\w)(?:return\w*|back to|revien\w*|revenu\w*|retour\w*|rejoined)(?!\w)")
 PLUPERFECT_CUE = re.compile(r"(?:avait|avaient|had)(?!\w)")  # "avait cofondé" is one cue
@@ -204,6 +216,16 @@ ANNOUNCED = re.compile(
     r"|plans? to (?:leave|join)|va (?:quitter|rejoindre)|will (?:leave|join))"
 )
 
+# A group of unnamed people who move together ("Two engineers have left X", "le groupe a
+# recruté les cofondateurs de Y"): the next sentence names them.
+GROUP = re.compile(
+    r"(?<!\w)(?:(?:two|three|four|five|six|several|a (?:pair|trio|handful) of|deux|trois|quatre"
+    r"|cinq|six|plusieurs|une poignee d['’]|une poignee de)\s+(?:[\w\-]+\s+){0,2}|(?:the|its"
+    r"|their|les|ses|leurs)\s+(?:(?:two|three|deux|trois)\s+)?)(?:engineers|researchers"
+    r"|scientists|employees|staffers|executives|founders|co-?founders|ingenieur(?:e?s)"
+    r"|chercheu(?:rs|ses)|scientifiques|salaries|employes|dirigeants|cadres|co-?fondateurs"
+    r"|fondateurs)(?!\w)"
+)
 # A sentence that continues the previous one's list of recruits ("Ainsi que X et Y, ...").
 CONTINUATION = re.compile(
     r"^(?:ainsi que|de meme que|tout comme|sans oublier|idem pour|as well as|along with"
@@ -549,7 +571,7 @@ def build_lexicon(organisations: tuple[Organisation, ...], outlets: tuple[str, .
     for org in organisations:
         for variant in (org.name, *org.aliases, *org.parts):
             add(variant, org.name, False)
-        for variant in org.epithets:
+        for variant in (*org.epithets, *org.product_epithets):
             add(variant, org.name, True)
     if not info:
         return Lexicon(None, info)
