@@ -65,6 +65,7 @@ _FRENCH_PARTICIPLE = re.compile(r"[éÉ][eE]?[sS]?$")
 # An apposition or relative clause after an organisation's name: what follows is about it.
 _ABOUT_ORG = re.compile(r"\s*,\s*(?:une?|a|an|the|la|le|l['’]|qui|which|that|dont|whose"
                         r"|fondee?|founded|creee?|created|backed|soutenue?)(?!\w)[^;.]*$")
+_POSSESSIVE = re.compile(r"(?:its|their|ses|son|sa|leurs?)\s")
 _PUNCTUATION = re.compile(r"[,;:()«»\"“”]")
 _STOP = re.compile(r"[.;]")
 # Cues that bring someone in: their open origin may come from the person's description.
@@ -334,20 +335,28 @@ class _Reader:
     @staticmethod
     def _joined_earlier(analysis: _Analysis, focus: str | None) -> list[_Frame]:
         """"VP chez Datrix, qu'elle avait rejointe en 2019 après un passage chez Critel":
-        Critel -> Datrix, with its own date, for the person named before (or in view)."""
+        Critel -> Datrix; "revient chez X, qu'elle avait quittée en 2022 pour Y": X -> Y;
+        each with its own date, for the person named before (or in view)."""
         folded = analysis.text.folded
         out: list[_Frame] = []
         for org in analysis.orgs:
             m = R.RELATIVE_JOIN.match(folded, org.end)
             if m is None:
                 continue
-            origin = next((o for o in analysis.orgs if m.end() < o.start <= m.end() + 100
-                           and o.name != org.name and R.OPENING_ORIGIN.search(
-                               folded, max(0, o.start - 40), o.start)), None)
+            other = next((o for o in analysis.orgs if m.end() < o.start <= m.end() + 100
+                          and o.name != org.name and (_DESTINATION_ANYWHERE if m.group("left")
+                                                      else R.OPENING_ORIGIN).search(
+                              folded, max(0, o.start - 40), o.start)), None)
             named = [p for p in analysis.persons if p.end <= org.start]
             key = named[-1].key if named else focus
-            if key is not None:
-                out.append(_Frame(key, origin.name if origin else None, org.name, "joined",
+            if key is None:
+                continue
+            if m.group("left"):  # "qu'elle avait quitté en 2022 pour Y": X -> Y
+                if other is not None:
+                    out.append(_Frame(key, org.name, other.name, "left", "leave", m.start(),
+                                      chained=True))
+            else:
+                out.append(_Frame(key, other.name if other else None, org.name, "joined",
                                   "join", m.start(), chained=True))
         return out
 
@@ -387,8 +396,12 @@ class _Reader:
                 dest = _DESTINATION_ANYWHERE.match(folded, origin.end)
                 to = next((o for o in orgs if dest and o.start == dest.end()), None)
         elif cue.type == "hire" and noun.start() >= cue.end:  # "X a recruté les fondateurs de Y"
-            to = next((o for o in reversed(orgs) if o.end <= cue.start), None)
+            to = next((o for o in orgs if o.end <= cue.start), None)  # the subject
             origin = after_noun
+            if origin is None and _POSSESSIVE.match(noun.group()):
+                # "X has agreed to license Y's models and to hire its co-founders": Y
+                origin = next((o for o in reversed(orgs) if o.end <= noun.start()
+                               and (to is None or o.name != to.name)), None)
         elif cue.type == "join" and noun.end() <= cue.start:  # "deux chercheurs de Y ont rejoint X"
             to = next((o for o in orgs if cue.end <= o.start <= cue.end + 60), None)
             origin = after_noun
@@ -431,19 +444,13 @@ class _Reader:
             elif someone and (R.CUES.search(folded) or R.FORMER.search(folded)):
                 who = latter if R.LATTER.match(folded) else focus
                 reader = _SentenceReader(analysis, prev, prev_frames, self.headline,
-                                         _Context(who, employers, self.topic))
+                                         _Context(who, employers, self.topic, group))
                 frames, roles = reader.frames(), reader.roles()
                 for index, affiliation in reader.affiliations.items():
                     if affiliation.org is not None and not affiliation.former:
                         employers.setdefault(analysis.persons[index].key, affiliation.org.name)
             frames += [f for f in earlier if not any(
                 (g.key, g.from_org, g.to_org) == (f.key, f.from_org, f.to_org) for g in frames)]
-            if group is not None:  # "A, who led ..., and B have co-founded Y": the two
-                for frame in frames:
-                    if frame.from_org is None and frame.to_org not in (None, group[0]):
-                        frame.from_org = group[0]
-                    elif frame.to_org is None and frame.from_org == group[0] and group[1]:
-                        frame.to_org = group[1]
             group = None if analysis.persons else self._group(analysis)
             if R.LIST_ITEM.match(sentence.text):
                 if header is not None and not frames:
@@ -452,7 +459,9 @@ class _Reader:
                 header = self._list_header(analysis, prev)
             if analysis.persons:
                 focus, latter = analysis.persons[0].key, analysis.persons[-1].key
-            date = R.find_date(folded, analysis.text.surface, self.year) if frames else None
+            # A relative clause's earlier move has its own date, not the sentence's news.
+            cut = min((f.pos for f in earlier), default=len(folded))
+            date = R.find_date(folded[:cut], analysis.text.surface, self.year) if frames else None
             relative = None if date or not frames else R.relative_date(
                 folded, self.article.published)
             for frame in frames:
@@ -672,6 +681,7 @@ class _Context:
     focus: str | None = None
     employers: dict[str, str] = field(default_factory=dict)
     topic: str | None = None
+    group: tuple[str | None, str | None] | None = None  # context (g)
 
 
 class _SentenceReader:
@@ -986,6 +996,17 @@ class _SentenceReader:
         own = affiliation.org.name if affiliation and affiliation.org else None
         former = bool(affiliation and affiliation.former)
         arrival = frame.type in _ARRIVALS
+        group = self.context.group
+        if group is not None:  # context (g): "Two engineers left X. A and B joined Y."
+            g_from, g_to = group
+            if frame.to_org is None and (arrival or frame.from_org in (None, g_from)):
+                frame.to_org = g_to
+            if frame.from_org is None and frame.to_org not in (None, g_from):
+                frame.from_org = g_from
+        if (frame.from_org is None and not arrival and own and former and affiliation
+                and affiliation.org and not _PUNCTUATION.search(
+                    self.folded, affiliation.org.end, frame.pos)):
+            frame.from_org = own  # "ancien ingénieur d'X parti rejoindre Y": X
         if frame.to_org is None and arrival:
             if frame.possessive and self.prev is not None:
                 frame.to_org = self.prev.topic

@@ -87,7 +87,7 @@ _PATTERNS = (
     ("apposition", re.compile(
         rf"{_SPAN},\s+(?i:(?:(?:the|a|an|la|une|le|un)\s+|l['’]\s*)(?:[\w\-]+\s+){{0,3}}"
         rf"(?:{_KINDS}|maker|developer|rival|owner|parent|editeur|éditeur|specialist"
-        r"|spécialiste)(?!\w))")),
+        r"|spécialiste)(?!\w)(?!['’]s))")),  # "X, the startup's CEO" is a person
     ("possessive", re.compile(
         rf"{_SPAN}['’]s\s+(?:(?:[a-z\-]+|AI|IA|ML)\s+){{0,2}}(?:(?i:{_ROLES})|team|lab|division|unit"
         r"|models?|office|board|staff|employees|seed|round|headcount|research|product)(?!\w)")),

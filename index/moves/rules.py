@@ -181,11 +181,13 @@ OPENING_ORIGIN = re.compile(
     r"(?<!\w)(?:apres un passage (?:chez|par)|apres (?:\w+ ){1,3}(?:chez|a|au sein de)"
     r"|after (?:a stint|\w+ years?) at|from|en provenance de|venue? de(?: chez)?)\s+$"
 )
-# A relative clause on a workplace saying when and from where the person came: "chez X,
-# qu'elle avait rejointe en 2019 après un passage chez Y", "at X, which he joined from Y".
+# A relative clause on a workplace saying when and from where the person came, or where
+# they went: "chez X, qu'elle avait rejointe en 2019 après un passage chez Y", "at X, which
+# he joined from Y", "X, qu'elle avait quitté en 2022 pour Y".
 RELATIVE_JOIN = re.compile(
     r"\s*,\s*(?:qu['’](?:il|elle)|que|which (?:he|she)|where (?:he|she))\s+(?:l['’])?"
-    r"(?:avait|had|a|has)\s+(?:rejointe?s?|joined|integree?|arrived)(?!\w)"
+    r"(?:avait|had|a|has)\s+(?:(?P<join>rejointe?s?|joined|integree?|arrived)"
+    r"|(?P<left>quittee?s?|left))(?!\w)"
 )
 PLUPERFECT = re.compile(r"(?<!\w)(?:avait|avaient|had)(?: \w+)? $")
 RETURN = re.compile(r"(?<!\w)(?:return\w*|back to|revien\w*|revenu\w*|retour\w*|rejoined)(?!\w)")
