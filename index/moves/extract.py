@@ -22,6 +22,12 @@ people the article names:
       hires into the same organisation that name none;
   (d) a sentence opening on "Il/Elle/He/She" is about the one person who moved in the
       previous sentence.
+  (g) unnamed people who move together ("Two engineers have left X", "Big Co has hired the
+      co-founders of X") give that move to the people the next sentence names as moving
+      ("A, who led ..., and B have co-founded Y", "A, its CEO, and B will join Big Co").
+An organisation named in a clause about another one ("Y, une start-up fondée par deux
+anciens de Z") is no one's origin; a relative clause on a workplace ("chez X, qu'elle avait
+rejointe en 2019 après un passage chez W") is an earlier move with its own date.
 Finally one departure without destination and one arrival without origin of the same
 person ("X a quitté xAI." ... "X a rejoint SSI.") make one move, cited by the first.
 """
@@ -381,7 +387,7 @@ class _Reader:
         chercheurs d'X ont rejoint Y". The next sentence names them."""
         folded = analysis.text.folded
         noun = R.GROUP.search(folded)
-        if noun is None:
+        if noun is None or R.RUMOUR.search(folded):  # "X could hire Y's founders": not yet
             return None
         cue = next((c for c in analysis.cues if c.type in ("leave", "hire", "join")), None)
         if cue is None:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 from index.organisations import Organisation
 from index.text import STOP_WORDS, fold
@@ -577,11 +577,33 @@ def build_lexicon(organisations: tuple[Organisation, ...], outlets: tuple[str, .
             add(variant, org.name, True)
     if not info:
         return Lexicon(None, info)
-    alternatives = []
-    for key in sorted(info, key=len, reverse=True):
-        tokens = [re.escape(t).replace("'", "['’]") for t in key.split(" ")]
-        alternatives.append(r"[\s\-]+".join(tokens))
-    return Lexicon(re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)"), info)
+    return Lexicon(re.compile(rf"(?<!\w)(?:{_trie_regex(list(info))})(?!\w)"), info)
+
+
+def _trie_regex(keys: list[str]) -> str:
+    """One alternation of `keys` factored on shared prefixes ("the maker of claude|the maker
+    of gemini" is "the maker of (?:claude|gemini)"): with hundreds of names (the products'
+    epithets) a flat alternation is tried name by name at every position of every article.
+    Longer names are tried first; a space matches any run of spaces or hyphens."""
+    trie: dict[str, Any] = {}
+    for key in keys:
+        node = trie
+        for char in key:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        parts = []
+        for char in sorted(c for c in node if c):
+            atom = r"[\s\-]+" if char == " " else "['’]" if char == "'" else re.escape(char)
+            parts.append(atom + emit(node[char]))
+        if "" in node:
+            parts.append("")  # the name may end here: tried after every longer one
+        if len(parts) == 1:
+            return parts[0]
+        return f"(?:{'|'.join(parts)})"
+
+    return emit(trie)
 
 
 # --- people's names -----------------------------------------------------------------------
