@@ -23,10 +23,18 @@ class Organisation:
     aliases: tuple[str, ...] = ()
     parts: tuple[str, ...] = ()
     epithets: tuple[str, ...] = ()
+    products: tuple[str, ...] = ()  # "ChatGPT": "le créateur de ChatGPT" is OpenAI
 
     @property
     def all_names(self) -> tuple[str, ...]:
         return (self.name, *self.aliases, *self.parts, *self.epithets)
+
+    @property
+    def product_epithets(self) -> tuple[str, ...]:
+        """The press's ways of naming the organisation by what it makes ("the maker of
+        Claude", "le créateur de ChatGPT", "Gemini's developer"). Kept out of `all_names`:
+        they are for reading articles, not for searching them."""
+        return tuple(e for product in self.products for e in product_epithets(product))
 
     def pattern(self) -> re.Pattern[str]:
         """Matches any of its names as whole words in folded text."""
@@ -35,6 +43,26 @@ class Organisation:
             re.escape(n).replace(r"\ ", r"[\s-]+").replace("'", "['’]") for n in names
         )
         return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+
+
+# How news names a company by its product, in French and English ({p}: the product).
+_MAKER_NOUNS_FR = ("le créateur", "la créatrice", "le concepteur", "la conceptrice",
+                   "l'éditeur", "le développeur", "la maison mère", "le père", "l'inventeur")
+_BEHIND_FR = ("l'entreprise", "la société", "la start-up", "la startup", "le laboratoire",
+              "le labo", "la firme")
+_MAKER_NOUNS_EN = ("maker", "creator", "developer", "parent", "owner")
+
+
+def product_epithets(product: str) -> tuple[str, ...]:
+    """Every epithet for the maker of `product`, "le créateur de Claude" to "Claude's maker"."""
+    of = f"d'{product}" if product[:1].lower() in "aeiouyéh" else f"de {product}"
+    out = [f"{noun} {of}" for noun in _MAKER_NOUNS_FR]
+    out += [f"{noun} derrière {product}" for noun in _BEHIND_FR]
+    for noun in _MAKER_NOUNS_EN:
+        out += [f"the {noun} of {product}", f"the {product} {noun}", f"{product} {noun}",
+                f"{product}'s {noun}"]
+    out += [f"the {kind} behind {product}" for kind in ("company", "firm", "lab", "startup")]
+    return tuple(out)
 
 
 BUILT_IN_FILE = Path(__file__).parent / "data" / "organisations.yaml"
@@ -75,6 +103,7 @@ def _entries(data: dict[str, Any]) -> list[Organisation]:
                 aliases=tuple(str(a) for a in entry.get("aliases") or ()),
                 parts=tuple(str(p) for p in entry.get("parts") or ()),
                 epithets=tuple(str(e) for e in entry.get("epithets") or ()),
+                products=tuple(str(p) for p in entry.get("products") or ()),
             ))
     return orgs
 
@@ -140,7 +169,8 @@ def _merge(base: list[Organisation], curated: list[Organisation]) -> list[Organi
         parts = union(org.parts, *(b.parts for b in absorbed))
         parts = tuple(p for p in parts if fold(p) not in {fold(a) for a in aliases})
         out.append(Organisation(org.name, aliases, parts,
-                                union(org.epithets, *(b.epithets for b in absorbed))))
+                                union(org.epithets, *(b.epithets for b in absorbed)),
+                                union(org.products, *(b.products for b in absorbed))))
     return out
 
 

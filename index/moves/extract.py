@@ -22,6 +22,12 @@ people the article names:
       hires into the same organisation that name none;
   (d) a sentence opening on "Il/Elle/He/She" is about the one person who moved in the
       previous sentence.
+  (g) unnamed people who move together ("Two engineers have left X", "Big Co has hired the
+      co-founders of X") give that move to the people the next sentence names as moving
+      ("A, who led ..., and B have co-founded Y", "A, its CEO, and B will join Big Co").
+An organisation named in a clause about another one ("Y, une start-up fondée par deux
+anciens de Z") is no one's origin; a relative clause on a workplace ("chez X, qu'elle avait
+rejointe en 2019 après un passage chez W") is an earlier move with its own date.
 Finally one departure without destination and one arrival without origin of the same
 person ("X a quitté xAI." ... "X a rejoint SSI.") make one move, cited by the first.
 """
@@ -62,6 +68,10 @@ _POST_ORIGIN = re.compile(r"\s+(?:from|de chez|en provenance de|venue?s? de(?: c
 _PRENOMINAL_GAP = re.compile(r"(?:['’]s)?((?:\s+[\w\-]+){1,3})\s+")
 _FORMER_BEFORE = re.compile(r"(?:former|ex-|ancien\w*)\s*$")
 _FRENCH_PARTICIPLE = re.compile(r"[éÉ][eE]?[sS]?$")
+# An apposition or relative clause after an organisation's name: what follows is about it.
+_ABOUT_ORG = re.compile(r"\s*,\s*(?:une?|a|an|the|la|le|l['’]|qui|which|that|dont|whose"
+                        r"|fondee?|founded|creee?|created|backed|soutenue?)(?!\w)[^;.]*$")
+_POSSESSIVE = re.compile(r"(?:its|their|ses|son|sa|leurs?)\s")
 _PUNCTUATION = re.compile(r"[,;:()«»\"“”]")
 _STOP = re.compile(r"[.;]")
 # Cues that bring someone in: their open origin may come from the person's description.
@@ -329,6 +339,34 @@ class _Reader:
         return _Frame(key, origin.name if origin else None, to.name, "joined", "join", 0)
 
     @staticmethod
+    def _joined_earlier(analysis: _Analysis, focus: str | None) -> list[_Frame]:
+        """"VP chez Datrix, qu'elle avait rejointe en 2019 après un passage chez Critel":
+        Critel -> Datrix; "revient chez X, qu'elle avait quittée en 2022 pour Y": X -> Y;
+        each with its own date, for the person named before (or in view)."""
+        folded = analysis.text.folded
+        out: list[_Frame] = []
+        for org in analysis.orgs:
+            m = R.RELATIVE_JOIN.match(folded, org.end)
+            if m is None:
+                continue
+            other = next((o for o in analysis.orgs if m.end() < o.start <= m.end() + 100
+                          and o.name != org.name and (_DESTINATION_ANYWHERE if m.group("left")
+                                                      else R.OPENING_ORIGIN).search(
+                              folded, max(0, o.start - 40), o.start)), None)
+            named = [p for p in analysis.persons if p.end <= org.start]
+            key = named[-1].key if named else focus
+            if key is None:
+                continue
+            if m.group("left"):  # "qu'elle avait quitté en 2022 pour Y": X -> Y
+                if other is not None:
+                    out.append(_Frame(key, org.name, other.name, "left", "leave", m.start(),
+                                      chained=True))
+            else:
+                out.append(_Frame(key, other.name if other else None, org.name, "joined",
+                                  "join", m.start(), chained=True))
+        return out
+
+    @staticmethod
     def _worked_at(analysis: _Analysis, focus: str | None, employers: dict[str, str]) -> None:
         """A workplace stated without a move ("Elle a travaillé chez Google de 2016 à 2020")
         is where the sentence's subject came from, for a later move that does not say."""
@@ -341,6 +379,41 @@ class _Reader:
                 focus if R.SUBJECT_PRONOUN.match(folded) else None)
             if key is not None:
                 employers[key] = org.name
+
+    @staticmethod
+    def _group(analysis: _Analysis) -> tuple[str | None, str | None] | None:
+        """Context (g): (origin, destination) of unnamed people who move together: "Two
+        engineers have left X (for Y)", "Big Co has hired the co-founders of X", "Deux
+        chercheurs d'X ont rejoint Y". The next sentence names them."""
+        folded = analysis.text.folded
+        noun = R.GROUP.search(folded)
+        if noun is None or R.RUMOUR.search(folded):  # "X could hire Y's founders": not yet
+            return None
+        cue = next((c for c in analysis.cues if c.type in ("leave", "hire", "join")), None)
+        if cue is None:
+            return None
+        orgs = analysis.orgs
+        after_noun = next((o for o in orgs if noun.end() <= o.start <= noun.end() + 40), None)
+        origin: R.OrgMention | None = None
+        to: R.OrgMention | None = None
+        if cue.type == "leave":
+            origin = next((o for o in orgs if cue.end <= o.start <= cue.end + 60), None)
+            if origin is not None:
+                dest = _DESTINATION_ANYWHERE.match(folded, origin.end)
+                to = next((o for o in orgs if dest and o.start == dest.end()), None)
+        elif cue.type == "hire" and noun.start() >= cue.end:  # "X a recruté les fondateurs de Y"
+            to = next((o for o in orgs if o.end <= cue.start), None)  # the subject
+            origin = after_noun
+            if origin is None and _POSSESSIVE.match(noun.group()):
+                # "X has agreed to license Y's models and to hire its co-founders": Y
+                origin = next((o for o in reversed(orgs) if o.end <= noun.start()
+                               and (to is None or o.name != to.name)), None)
+        elif cue.type == "join" and noun.end() <= cue.start:  # "deux chercheurs de Y ont rejoint X"
+            to = next((o for o in orgs if cue.end <= o.start <= cue.end + 60), None)
+            origin = after_noun
+        if origin is None and to is None:
+            return None
+        return (origin.name if origin else None, to.name if to else None)
 
     def _headline(self) -> tuple[str, str] | None:
         """(destination, origin) of a hiring the title announces."""
@@ -362,6 +435,7 @@ class _Reader:
         latter: str | None = None  # the last person it named
         header: _Frame | None = None  # the move a list's items share (context f)
         employers: dict[str, str] = {}  # person key -> workplace the article gave them
+        group: tuple[str | None, str | None] | None = None  # unnamed people's move (context g)
         for sentence, analysis in zip(self.sentences, self.analyses, strict=True):
             frames: list[_Frame] = []
             roles: dict[str, str] = {}
@@ -369,17 +443,21 @@ class _Reader:
             someone = bool(analysis.persons) or bool(
                 (prev_frames or focus) and R.SUBJECT_PRONOUN.match(folded))
             self._worked_at(analysis, focus, employers)
+            earlier = self._joined_earlier(analysis, focus)
             prior = self._prior_join(analysis, focus)
             if prior is not None:
                 frames = [prior]
             elif someone and (R.CUES.search(folded) or R.FORMER.search(folded)):
                 who = latter if R.LATTER.match(folded) else focus
                 reader = _SentenceReader(analysis, prev, prev_frames, self.headline,
-                                         _Context(who, employers, self.topic))
+                                         _Context(who, employers, self.topic, group))
                 frames, roles = reader.frames(), reader.roles()
                 for index, affiliation in reader.affiliations.items():
                     if affiliation.org is not None and not affiliation.former:
                         employers.setdefault(analysis.persons[index].key, affiliation.org.name)
+            frames += [f for f in earlier if not any(
+                (g.key, g.from_org, g.to_org) == (f.key, f.from_org, f.to_org) for g in frames)]
+            group = None if analysis.persons else self._group(analysis)
             if R.LIST_ITEM.match(sentence.text):
                 if header is not None and not frames:
                     frames = self._list_item(analysis, header)
@@ -387,7 +465,9 @@ class _Reader:
                 header = self._list_header(analysis, prev)
             if analysis.persons:
                 focus, latter = analysis.persons[0].key, analysis.persons[-1].key
-            date = R.find_date(folded, analysis.text.surface, self.year) if frames else None
+            # A relative clause's earlier move has its own date, not the sentence's news.
+            cut = min((f.pos for f in earlier), default=len(folded))
+            date = R.find_date(folded[:cut], analysis.text.surface, self.year) if frames else None
             relative = None if date or not frames else R.relative_date(
                 folded, self.article.published)
             for frame in frames:
@@ -607,6 +687,7 @@ class _Context:
     focus: str | None = None
     employers: dict[str, str] = field(default_factory=dict)
     topic: str | None = None
+    group: tuple[str | None, str | None] | None = None  # context (g)
 
 
 class _SentenceReader:
@@ -778,6 +859,18 @@ class _SentenceReader:
         """Not the workplace of someone described in an apposition."""
         return id(org) not in self.described
 
+    def _about_other(self, org: R.OrgMention) -> bool:
+        """Named in a clause describing another organisation ("Pavonis, une start-up
+        fondée par deux anciens de Corvalis", "X, which Y acquired"): not anyone's workplace
+        in this move."""
+        before = next((o for o in reversed(self.a.orgs)
+                       if o.end <= org.start and o.name != org.name), None)
+        if before is None or org.start - before.end > 120:
+            return False
+        if any(before.end <= p.start < org.start for p in self.a.persons):
+            return False
+        return bool(_ABOUT_ORG.match(self.folded, before.end, org.start))
+
     def _org_after(self, pos: int, limit: int) -> R.OrgMention | None:
         """The first organisation before `limit`; None when an outlet comes first."""
         org = next((o for o in self.a.orgs if pos <= o.start < limit), None)
@@ -792,12 +885,18 @@ class _SentenceReader:
 
     def _org_at(self, pos: int, prefix: re.Pattern[str]) -> R.OrgMention | None:
         m = prefix.match(self.folded, pos)
-        return next((o for o in self.a.orgs if o.start == m.end()), None) if m else None
+        return self._org_at_end(m) if m else None
+
+    def _org_at_end(self, m: re.Match[str]) -> R.OrgMention | None:
+        """The organisation right after `m`, or one whose name takes the article `m` ended
+        on ("for | the maker of Llama")."""
+        return next((o for o in self.a.orgs if o.start == m.end()
+                     or m.start() < o.start < m.end() < o.end), None)
 
     def _org_found(self, pattern: re.Pattern[str], pos: int, end: int) -> R.OrgMention | None:
         """The first organisation right after a match of `pattern` in [pos, end)."""
         for m in pattern.finditer(self.folded, pos, end):
-            org = next((o for o in self.a.orgs if o.start == m.end()), None)
+            org = self._org_at_end(m)
             if org is not None:
                 return org
         return None
@@ -828,6 +927,9 @@ class _SentenceReader:
                 outlets = [s for s, _ in self.a.outlets if cue.end <= s < cue.end + 60]
                 if cue.type == "join" and outlets and (to is None or outlets[0] < to.start):
                     return []  # "who joined TechCrunch": a newsroom is no employer here
+                if cue.type == "join" and R.TIGHT_JOIN.fullmatch(folded, cue.start, cue.end) and (
+                        to is None or folded[cue.end:to.start].strip(" ")):
+                    return []  # "came to believe", "now at 40 %": no move
             if cue.type == "found" and movers and to is not None:
                 movers = movers + self._companions(cue.end)
         elif cue.type == "found_p":  # ORG, fondée par X
@@ -900,6 +1002,17 @@ class _SentenceReader:
         own = affiliation.org.name if affiliation and affiliation.org else None
         former = bool(affiliation and affiliation.former)
         arrival = frame.type in _ARRIVALS
+        group = self.context.group
+        if group is not None:  # context (g): "Two engineers left X. A and B joined Y."
+            g_from, g_to = group
+            if frame.to_org is None and (arrival or frame.from_org in (None, g_from)):
+                frame.to_org = g_to
+            if frame.from_org is None and frame.to_org not in (None, g_from):
+                frame.from_org = g_from
+        if (frame.from_org is None and not arrival and own and former and affiliation
+                and affiliation.org and not _PUNCTUATION.search(
+                    self.folded, affiliation.org.end, frame.pos)):
+            frame.from_org = own  # "ancien ingénieur d'X parti rejoindre Y": X
         if frame.to_org is None and arrival:
             if frame.possessive and self.prev is not None:
                 frame.to_org = self.prev.topic
@@ -915,8 +1028,8 @@ class _SentenceReader:
         if frame.type == "found_n" and not frame.possessive:
             return  # "X, le fondateur de Scale AI": the sentence's other names are not his past
         others = {o.name for o in self.a.orgs
-                  if self._free(o) or self.described.get(id(o)) == index} - {
-            frame.to_org, *self.later}
+                  if (self._free(o) or self.described.get(id(o)) == index)
+                  and not self._about_other(o)} - {frame.to_org, *self.later}
         if former and not arrival:
             others.discard(own)  # a former employer is not the one being left now
         if len(others) == 1:

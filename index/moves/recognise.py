@@ -59,6 +59,7 @@ _STRONG = (
     r"chez|at|au sein de|within|joined|joins|join|joining|rejoin(?:ed|s|ing)?|rejoin\w*"
     r"|left|leaving|leaves|quit|quits|quitting|quitt\w*|returning to|returned to|returns to"
     r"|return to|went back to|back to|moved to|moving to|moves to|move to|defected to"
+    r"|came to|comes to|coming to|now at|désormais chez|desormais chez"
     r"|switch(?:es|ed|ing)? to|jump(?:s|ed|ing)? (?:ship )?to|cap sur|retour chez"
     r"|passe par|passage chez|revenu\w* chez|revient chez|retourn\w* chez|cofond\w*|co-fond\w*"
     r"|co-?found(?:ed|s|ing)?|to found|to start|co-?founders? of|founders? of"
@@ -70,11 +71,12 @@ _WEAK = (
     rf"(?:recrute\w*|embauche\w*|debauche\w*|débauché\w*|recruté\w*|embauché\w*|hired"
     rf"|recruited|poached|snapped up|brought on) (?:par|by)"
     rf"|from|for|pour|de chez|venue?s? de|en provenance de|anciens? (?:de|d['’])"
-    rf"|anciennes? (?:de|d['’])|(?:{_ROLES})(?:\s+[a-zà-ÿ\-]+){{0,2}}\s+(?:de|d['’]|du|of)"
+    rf"|anciennes? (?:de|d['’])|(?:division|branche|pôle|pole|unit)(?:\s+\w+)?\s+(?:de|d['’]|of)"
+    rf"|(?:{_ROLES})(?:\s+[a-zà-ÿ\-]+){{0,2}}\s+(?:de|d['’]|du|of)"
 )
 _KINDS = (
     r"start-?up|startups?|jeune pousse|soci[eé]t[eé]|entreprise|laboratoire|labo|firme"
-    r"|licorne|company|firm|lab|venture|unicorn|spin-?off|fonds|fund"
+    r"|licorne|company|firm|lab|venture|unicorn|spin-?off|fonds|fund|groupe"
 )
 _NOT_FILLER = re.compile(r"\w*(?:é|ée|ent|ait|é)$")
 _PATTERNS = (
@@ -85,9 +87,9 @@ _PATTERNS = (
     ("apposition", re.compile(
         rf"{_SPAN},\s+(?i:(?:(?:the|a|an|la|une|le|un)\s+|l['’]\s*)(?:[\w\-]+\s+){{0,3}}"
         rf"(?:{_KINDS}|maker|developer|rival|owner|parent|editeur|éditeur|specialist"
-        r"|spécialiste)(?!\w))")),
+        r"|spécialiste)(?!\w)(?!['’]s))")),  # "X, the startup's CEO" is a person
     ("possessive", re.compile(
-        rf"{_SPAN}['’]s\s+(?:[a-z\-]+\s+){{0,2}}(?:(?i:{_ROLES})|team|lab|division|unit"
+        rf"{_SPAN}['’]s\s+(?:(?:[a-z\-]+|AI|IA|ML)\s+){{0,2}}(?:(?i:{_ROLES})|team|lab|division|unit"
         r"|models?|office|board|staff|employees|seed|round|headcount|research|product)(?!\w)")),
     ("founded", re.compile(
         rf"{_SPAN}\s+(?i:(?:a été |was |has been |, )?(?:co-?)?(?:fondée?|founded|créée?"
@@ -105,7 +107,7 @@ _HINTS: dict[str, tuple[str, ...]] = {
     "founded": ("fond", "found", "cré", "cre", "lanc", "launch", "start"),
     "apposition": (", ",),
     "kind": ("start", "jeune", "soci", "entreprise", "labo", "firm", "licorne", "compan",
-             "lab", "venture", "unicorn", "spin", "fond", "fund"),
+             "lab", "venture", "unicorn", "spin", "fond", "fund", "groupe"),
 }
 _NOT_ORG = frozenset(R.COMMON_CAPITALISED - SUFFIXES) | PLACES | R.PRODUCTS | R.ROLE_WORDS
 

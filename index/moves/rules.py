@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 from index.organisations import Organisation
 from index.text import STOP_WORDS, fold
@@ -68,6 +68,8 @@ CUE_RULES: tuple[CueRule, ...] = (
             r" to|defect(?:ed|s)? to|(?:revenue?s?|revient|reviennent|revenir|retournee?s?"
             r"|retourner) chez|return(?:s|ed|ing)? to|rejoin(?:s|ed|ing)?|(?:went|goes|going|go"
             r"|came|comes|coming) back to|switch(?:es|ed|ing)? to|jump(?:s|ed|ing)? (?:ship )?to"
+            r"|(?:came|comes|coming) to|(?:(?:is|are) )?now (?:at|with)"
+            r"|(?:(?:est|sont) )?(?:desormais|aujourd['’]hui|maintenant) chez"
             r"|retour chez|will (?:lead|head|run)|va diriger|dirigera|prendra la direction d"
             r"|prend(?:ra|re)? la tete d(?:e|u|['’])|takes? the helm"
             r" (?:of|at)|took the helm (?:of|at)|cap sur"),
@@ -95,6 +97,10 @@ def _cue_regex() -> re.Pattern[str]:
 
 
 CUES = _cue_regex()
+# Joining cues common in other senses ("came to believe", "now at 40 %"): they count only
+# with an organisation right after them.
+TIGHT_JOIN = re.compile(r"(?:came|comes|coming) to|(?:(?:is|are) )?now (?:at|with)"
+                        r"|(?:(?:est|sont) )?(?:desormais|aujourd['’]hui|maintenant) chez")
 # Cues that are English words spelled like accented French ones ("depart" vs "départ"):
 # they count only when the original text has no accent there.
 ASCII_ONLY_CUES = re.compile(r"depart(?:s|ed|ing)?")
@@ -175,6 +181,14 @@ OPENING_ORIGIN = re.compile(
     r"(?<!\w)(?:apres un passage (?:chez|par)|apres (?:\w+ ){1,3}(?:chez|a|au sein de)"
     r"|after (?:a stint|\w+ years?) at|from|en provenance de|venue? de(?: chez)?)\s+$"
 )
+# A relative clause on a workplace saying when and from where the person came, or where
+# they went: "chez X, qu'elle avait rejointe en 2019 après un passage chez Y", "at X, which
+# he joined from Y", "X, qu'elle avait quitté en 2022 pour Y".
+RELATIVE_JOIN = re.compile(
+    r"\s*,\s*(?:qu['’](?:il|elle)|que|which (?:he|she)|where (?:he|she))\s+(?:l['’])?"
+    r"(?:avait|had|a|has)\s+(?:(?P<join>rejointe?s?|joined|integree?|arrived)"
+    r"|(?P<left>quittee?s?|left))(?!\w)"
+)
 PLUPERFECT = re.compile(r"(?<!\w)(?:avait|avaient|had)(?: \w+)? $")
 RETURN = re.compile(r"(?<!\w)(?:return\w*|back to|revien\w*|revenu\w*|retour\w*|rejoined)(?!\w)")
 PLUPERFECT_CUE = re.compile(r"(?:avait|avaient|had)(?!\w)")  # "avait cofondé" is one cue
@@ -204,6 +218,16 @@ ANNOUNCED = re.compile(
     r"|plans? to (?:leave|join)|va (?:quitter|rejoindre)|will (?:leave|join))"
 )
 
+# A group of unnamed people who move together ("Two engineers have left X", "le groupe a
+# recruté les cofondateurs de Y"): the next sentence names them.
+GROUP = re.compile(
+    r"(?<!\w)(?:(?:two|three|four|five|six|several|a (?:pair|trio|handful) of|deux|trois|quatre"
+    r"|cinq|six|plusieurs|une poignee d['’]|une poignee de)\s+(?:[\w\-]+\s+){0,2}|(?:the|its"
+    r"|their|les|ses|leurs)\s+(?:(?:two|three|deux|trois)\s+)?)(?:engineers|researchers"
+    r"|scientists|employees|staffers|executives|founders|co-?founders|ingenieur(?:e?s)"
+    r"|chercheu(?:rs|ses)|scientifiques|salaries|employes|dirigeants|cadres|co-?fondateurs"
+    r"|fondateurs)(?!\w)"
+)
 # A sentence that continues the previous one's list of recruits ("Ainsi que X et Y, ...").
 CONTINUATION = re.compile(
     r"^(?:ainsi que|de meme que|tout comme|sans oublier|idem pour|as well as|along with"
@@ -549,15 +573,37 @@ def build_lexicon(organisations: tuple[Organisation, ...], outlets: tuple[str, .
     for org in organisations:
         for variant in (org.name, *org.aliases, *org.parts):
             add(variant, org.name, False)
-        for variant in org.epithets:
+        for variant in (*org.epithets, *org.product_epithets):
             add(variant, org.name, True)
     if not info:
         return Lexicon(None, info)
-    alternatives = []
-    for key in sorted(info, key=len, reverse=True):
-        tokens = [re.escape(t).replace("'", "['’]") for t in key.split(" ")]
-        alternatives.append(r"[\s\-]+".join(tokens))
-    return Lexicon(re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)"), info)
+    return Lexicon(re.compile(rf"(?<!\w)(?:{_trie_regex(list(info))})(?!\w)"), info)
+
+
+def _trie_regex(keys: list[str]) -> str:
+    """One alternation of `keys` factored on shared prefixes ("the maker of claude|the maker
+    of gemini" is "the maker of (?:claude|gemini)"): with hundreds of names (the products'
+    epithets) a flat alternation is tried name by name at every position of every article.
+    Longer names are tried first; a space matches any run of spaces or hyphens."""
+    trie: dict[str, Any] = {}
+    for key in keys:
+        node = trie
+        for char in key:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        parts = []
+        for char in sorted(c for c in node if c):
+            atom = r"[\s\-]+" if char == " " else "['’]" if char == "'" else re.escape(char)
+            parts.append(atom + emit(node[char]))
+        if "" in node:
+            parts.append("")  # the name may end here: tried after every longer one
+        if len(parts) == 1:
+            return parts[0]
+        return f"(?:{'|'.join(parts)})"
+
+    return emit(trie)
 
 
 # --- people's names -----------------------------------------------------------------------

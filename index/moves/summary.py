@@ -17,6 +17,7 @@ from index.moves.query import (
     residual_words,
     resolve_person,
 )
+from index.moves.reports import group_reports
 from index.moves.store import MoveStore
 from index.organisations import Organisation
 from index.phrasing import state
@@ -93,8 +94,11 @@ def company_summary(
     """Arrivals and departures from the records, then the articles' key context (the
     retrieval-based summary passed in as `context`), all cited."""
     text = _TEXT[language]
-    arrivals = _newest_first(find_moves(store, MoveFilter(to_org=org.name)))
-    departures = _newest_first(find_moves(store, MoveFilter(from_org=org.name)))
+    # One line per move, however many articles report it (index/moves/reports.py).
+    arrivals = _newest_first([r.move for r in group_reports(
+        find_moves(store, MoveFilter(to_org=org.name)))])
+    departures = _newest_first([r.move for r in group_reports(
+        find_moves(store, MoveFilter(from_org=org.name)))])
     if not arrivals and not departures:
         return context
     numbering = _Numbering(store)

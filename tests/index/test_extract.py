@@ -322,3 +322,43 @@ def test_seed_articles_are_fast() -> None:
     per_article = (time.perf_counter() - started) / (5 * len(seeds))
     # The budget is 5 ms per 600-word article; the bound leaves room for a loaded machine.
     assert per_article < 0.025
+
+
+def routes(moves: list[Move]) -> set[tuple[str, str | None, str | None]]:
+    return {(m.person, m.from_org, m.to_org) for m in moves}
+
+
+def test_a_product_names_its_maker_in_both_languages(tmp_path: Path) -> None:
+    # Built-in products: "the maker of Claude" is Anthropic, "le concepteur de Gemini" Google
+    # (the corpus's curation makes Google one with Google DeepMind: built-in names only here).
+    none = tmp_path / "organisations.yaml"
+    english = extract("Maëlle Ardent, who left Quillwork AI for the maker of Claude in May, "
+                      "now leads its evaluation team.")
+    assert ("Maëlle Ardent", "Quillwork AI", "Anthropic") in routes(english)
+    french = extract_moves(article("Ysolde Marchetti revient chez le concepteur de Gemini. Elle "
+                                   "avait quitté Google en 2023 pour rejoindre Lumenfeld."),
+                           load_organisations(none), load_outlets(none))
+    assert routes(french) >= {("Ysolde Marchetti", "Google", "Lumenfeld"),
+                              ("Ysolde Marchetti", "Lumenfeld", "Google")}
+
+
+def test_a_curated_product_joins_the_built_in_ones(tmp_path: Path) -> None:
+    curated = tmp_path / "organisations.yaml"
+    curated.write_text("organisations:\n  - name: Lumenfeld\n    products: [Brightquill]\n",
+                       encoding="utf-8")
+    moves = extract_moves(article("Maëlle Ardent a quitté le créateur de ChatGPT pour "
+                                  "l'éditeur de Brightquill."),
+                          load_organisations(curated), load_outlets(curated))
+    assert routes(moves) == {("Maëlle Ardent", "OpenAI", "Lumenfeld")}
+
+
+def test_tight_joining_cues_need_an_organisation_right_after() -> None:
+    assert extract("Maëlle Ardent came to believe that Quillwork AI was wrong.") == []
+    assert routes(extract("Maëlle Ardent came to Quillwork AI from Lumenfeld in 2024.")) == {
+        ("Maëlle Ardent", "Lumenfeld", "Quillwork AI")}
+
+
+def test_unnamed_groups_give_no_record_of_their_own_and_speculation_none() -> None:
+    assert extract("Two engineers have left Quillwork AI to start their own company.") == []
+    assert extract("Lumenfeld could hire the co-founders of Quillwork AI this year. Maëlle "
+                   "Ardent, its chief executive, declined to comment.") == []
