@@ -390,14 +390,3 @@ def load_encoder(
     if name == MINILM_MODEL:
         return OnnxEncoder(threads=threads)
     raise ConfigError(f"unknown bundled embedding model {name!r}; one of {BUNDLED_MODELS}")
-
-
-def load_query_encoder(
-    name: str | None = None, threads: int | None = None, cache_dir: Path | None = None
-) -> Any:
-    """The question-path encoder: a bundled one, or the llama-index one for others."""
-    if name is None or name in BUNDLED_MODELS:
-        return load_encoder(name, threads, cache_dir)
-    from index.embedding import load_embedding
-
-    return load_embedding(name, threads)

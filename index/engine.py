@@ -78,7 +78,7 @@ class Engine:
     @property
     def encoder(self) -> Encoder:
         if self._encoder is None:
-            from index.encoder import load_query_encoder
+            from index.query_encoder import load_query_encoder
 
             self._encoder = load_query_encoder(
                 self.settings.embed_model, self.settings.embed_threads, self.settings.model_cache

@@ -153,7 +153,7 @@ def _counters(embedding: Any) -> tuple[int, int] | None:
 
 def _identity(settings: EngineSettings) -> Any:
     """Something with the model's `model_id` and `dimension`, as cheaply as possible."""
-    from index.encoder import load_query_encoder
+    from index.query_encoder import load_query_encoder
 
     # A bundled encoder reads its metadata only: the model loads when something is embedded.
     return load_query_encoder(settings.embed_model, settings.embed_threads, settings.model_cache)

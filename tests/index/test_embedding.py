@@ -29,9 +29,9 @@ from index.encoder import (
     OnnxEncoder,
     UseEncoder,
     load_encoder,
-    load_query_encoder,
 )
 from index.errors import ConfigError
+from index.query_encoder import load_query_encoder
 
 REFERENCE = Path(__file__).resolve().parent.parent / "data" / "minilm_reference.json"
 
