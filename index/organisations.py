@@ -5,6 +5,7 @@ the articles themselves (index/moves/recognise.py)."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from dataclasses import dataclass
@@ -113,9 +114,24 @@ def _built_in() -> dict[str, Any]:
     return _read(BUILT_IN_FILE)
 
 
-@lru_cache(maxsize=8)
+def curation_digest(path: Path = DEFAULT_FILE) -> str:
+    """The curation file's content hash ("none" without one): what the caches below are
+    keyed by, and what the move records are stamped with (index/moves/sync.py), so an
+    edited file is never read from a stale cache nor stamped with a list it did not give."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    except OSError:
+        return "none"
+
+
 def curation_status(path: Path = DEFAULT_FILE) -> CurationStatus:
-    """Whether the curation file is there and readable; a problem is logged once."""
+    """Whether the curation file is there and readable; a problem is logged once per
+    version of the file."""
+    return _curation_status(path, curation_digest(path))
+
+
+@lru_cache(maxsize=8)
+def _curation_status(path: Path, digest: str) -> CurationStatus:
     if not path.is_file():
         status = CurationStatus(path, False, f"no {path.name} at {path}: built-in organisations"
                                              " only")
@@ -174,15 +190,24 @@ def _merge(base: list[Organisation], curated: list[Organisation]) -> list[Organi
     return out
 
 
-@lru_cache(maxsize=4)
 def load_organisations(path: Path = DEFAULT_FILE) -> tuple[Organisation, ...]:
-    """The built-in organisations with the corpus's curation file layered over them."""
+    """The built-in organisations with the corpus's curation file layered over them
+    (parsed once per version of the file)."""
+    return _organisations(path, curation_digest(path))
+
+
+@lru_cache(maxsize=4)
+def _organisations(path: Path, digest: str) -> tuple[Organisation, ...]:
     return tuple(_merge(_entries(_built_in()), _entries(_curation(path))))
 
 
-@lru_cache(maxsize=4)
 def load_outlets(path: Path = DEFAULT_FILE) -> tuple[str, ...]:
     """News outlets (built-in and curated): sources of news, not employers."""
+    return _outlets(path, curation_digest(path))
+
+
+@lru_cache(maxsize=4)
+def _outlets(path: Path, digest: str) -> tuple[str, ...]:
     names: dict[str, str] = {}
     for data in (_built_in(), _curation(path)):
         for outlet in data.get("outlets") or ():

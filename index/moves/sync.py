@@ -11,7 +11,7 @@ from index.corpus import Article
 from index.memory import release_free_memory
 from index.moves.overrides import apply_overrides, load_overrides
 from index.moves.store import MoveStore
-from index.organisations import BUILT_IN_FILE, load_organisations, load_outlets
+from index.organisations import BUILT_IN_FILE, curation_digest, load_organisations, load_outlets
 from index.settings import EngineSettings
 from index.store import StoredChunk
 from index.types import IngestReport, SkippedFile
@@ -30,8 +30,7 @@ def extractor_version() -> str:
 
 
 def rules_version(settings: EngineSettings) -> str:
-    orgs = settings.organisations_file
-    org_hash = hashlib.sha256(orgs.read_bytes()).hexdigest()[:12] if orgs.is_file() else "none"
+    org_hash = curation_digest(settings.organisations_file)
     _, override_hash = load_overrides(settings.overrides_file)
     return f"{extractor_version()}:{org_hash}:{override_hash}"
 
