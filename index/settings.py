@@ -6,7 +6,6 @@ Every variable is listed in `.env.example`. The Discord edge has its own setting
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
@@ -100,6 +99,7 @@ def describe_validation_error(exc: ValidationError) -> str:
     return "Invalid setting " + "; ".join(parts) + " (see .env.example)"
 
 
-@lru_cache(maxsize=1)
 def default_settings() -> EngineSettings:
+    """The settings of the environment and `.env` as they are now (read again for each
+    engine made without settings: a cached copy would outlive an edit of `.env`)."""
     return load_engine_settings()
