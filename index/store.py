@@ -469,12 +469,6 @@ class ChunkStore:
             del page, docs, ids
             release_free_memory()
 
-    def articles_with_text(self) -> dict[str, list[StoredChunk]]:
-        grouped: dict[str, list[StoredChunk]] = {}
-        for chunk in self.iter_chunks(with_text=True):
-            grouped.setdefault(chunk.article_id, []).append(chunk)
-        return grouped
-
     def chunks_of(self, article_ids: Sequence[str]) -> dict[str, list[StoredChunk]]:
         """The chunks, with text, of these articles only."""
         if not article_ids:

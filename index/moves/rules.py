@@ -194,8 +194,6 @@ RETURN = re.compile(r"(?<!\w)(?:return\w*|back to|revien\w*|revenu\w*|retour\w*|
 PLUPERFECT_CUE = re.compile(r"(?:avait|avaient|had)(?!\w)")  # "avait cofondé" is one cue
 PASSIVE_BEFORE = re.compile(r"(?<!\w)(?:ete|been|was|were|is|are|est|sont|etre|be|being)\s$")
 PASSIVE_AFTER = re.compile(r"^ (?:par|by)(?!\w)")
-INFINITIVE = re.compile(r"(?:er|hire|recruit|poach)$")
-
 # Sentence-level modality: a rumour outranks a confirmation, which outranks an announcement.
 RUMOUR = re.compile(
     r"(?<!\w)(?:on dit que|selon (?:des|les|la) rumeurs?|des rumeurs|on murmure"
@@ -235,14 +233,6 @@ CONTINUATION = re.compile(
 )
 # "ses cofondateurs", "its co-founders": the organisation is named before.
 POSSESSIVE_BEFORE = re.compile(r"(?<!\w)(?:ses|son|sa|leurs?|its|their) $")
-# Origin of a person named right before ("X from Nvidia", "X, venue de chez Google").
-ORIGIN_AFTER = re.compile(
-    r"^ (?:from|de chez|en provenance de|venue?s? de(?: chez)?|issue?s? de(?: chez)?) $"
-)
-# Destination after a departure ("quitter xAI pour Anthropic", "leaving X for Y").
-DESTINATION_AFTER = re.compile(
-    r"^ (?:pour|for|au profit de|en faveur de|to join|pour rejoindre)(?: (?:le|la|l['’]))? ?$"
-)
 # Words after a departure cue beyond which its organisation is no longer the one left.
 LEAVE_WINDOW_END = re.compile(r"(?<!\w)(?:pour|for|to|afin|apres|after)(?!\w)|[,;:]")
 FORMER = re.compile(
