@@ -221,6 +221,9 @@ def _answering(candidates: list[_Candidate], reading: Question) -> list[_Candida
         if reading.people:
             # Someone's pay is stated about them, not read off a sentence on others.
             kept = [c for c in kept if any(name_in(p, c.sentence.text) for p in reading.people)]
+    if reading.measure == "money" and reading.people:
+        # "How much is X paying Ana?": a sum stated about Ana, not the round raised.
+        kept = [c for c in kept if any(_named(p, c.sentence.text) for p in reading.people)]
     if reading.year:
         kept = [c for c in kept if reading.year in c.sentence.text
                 or str(c.chunk.chunk.meta.get("published") or "").startswith(reading.year)]
@@ -287,7 +290,14 @@ def typed_values(text: str, reading: Question, gazetteer: Gazetteer) -> tuple[st
     if kind == "date":
         found = entities.dates(text)
     elif kind == "number":
+        # "How much did X raise?" is answered by a sum of money, never by a head count;
+        # "how many researchers?" by a count, never by a sum.
         found = entities.numbers(text)
+        if reading.measure == "money":
+            found = entities.amounts(text)
+        elif reading.measure == "count":
+            money = set(entities.amounts(text))
+            found = [v for v in found if v not in money]
     elif kind in ("person", "people"):
         found = entities.people_in(text, gazetteer)
     elif kind in ("organisation", "place"):
@@ -659,19 +669,22 @@ _WHAT = {
            "people": "who", "organisation": "which organisation", "place": "where",
            "role": "which position", "reason": "why", "salary": "the pay",
            "investors": "who the investors are", "cto": "who the CTO is",
-           "ceo": "who the CEO is", "headcount": "the headcount", "name": "the name"},
+           "ceo": "who the CEO is", "headcount": "the headcount", "name": "the name",
+           "money": "how much money"},
     "fr": {"date": "quand", "number": "combien", "person": "qui", "people": "qui",
            "organisation": "quelle organisation", "place": "où", "role": "quel poste",
            "reason": "pourquoi", "salary": "la rémunération",
            "investors": "qui sont les investisseurs", "cto": "qui est le directeur technique",
-           "ceo": "qui est le PDG", "headcount": "les effectifs", "name": "le nom"},
+           "ceo": "qui est le PDG", "headcount": "les effectifs", "name": "le nom",
+           "money": "quelle somme"},
 }
 
 
 def _dont_say(reading: Question, closest: _Candidate | None) -> str:
     """'My articles don't say …', pointing at most to the closest related article."""
     language = reading.language
-    key = reading.attributes[0] if reading.attributes else reading.answer_type
+    key = reading.attributes[0] if reading.attributes else (
+        "money" if reading.measure == "money" else reading.answer_type)
     what = _WHAT[language].get(key, "")
     if reading.year and not reading.attributes:
         what = (f"{what} en {reading.year}" if language == "fr"

@@ -162,13 +162,36 @@ def number_value(word: str) -> int | None:
     return _NUMBER_VALUES.get(folded)
 
 
+# "according to three people familiar with the matter", « selon deux sources proches du
+# dossier »: a number that says who reported something is attribution, never an answer.
+_ATTRIBUTION = re.compile(
+    rf"\b(?:(?:according to|selon|d'après|d’après)\s+)?(?:\d+|{_NUMBER_WORDS})\s+"
+    r"(?:(?:people|persons|individuals|insiders|officials|employees|sources?|personnes?|"
+    r"salariés|employés)\s+(?:familiar|close|with (?:direct )?knowledge|briefed|"
+    r"who (?:spoke|asked|requested|declined)|said|say|told|proches?|au fait|familières?|"
+    r"informées?|interrogées?|citées?|ayant|s'exprimant|sous couvert|qui ont)|"
+    r"sources?\b)",
+    re.IGNORECASE,
+)
+_CURRENCY = re.compile(
+    r"[$€£]|\b(?:dollars?|euros?|usd|eur|gbp|pounds?|livres? sterling|francs?)\b",
+    re.IGNORECASE,
+)
+
+
+def _blank(pattern: re.Pattern[str], text: str) -> str:
+    return pattern.sub(lambda m: " " * len(m.group()), text)
+
+
 def numbers(text: str) -> list[str]:
     """Counts, shares and amounts ("2 000", "100 millions de dollars", "un tiers"); the
-    day numbers of dates ("du 6 au 10 février") are not counts."""
+    day numbers of dates ("du 6 au 10 février") are not counts, nor the number of people
+    an article cites as its sources."""
     text = re.sub(  # a day range's first day
         r"\b\d{1,2}\s*(?:au|to|–|-)\s*(?=\s*\d)",
         lambda m: " " * len(m.group()), text)
-    text = _DATE.sub(lambda m: " " * len(m.group()), text)
+    text = _blank(_DATE, text)
+    text = _blank(_ATTRIBUTION, text)
     out = []
     for m in _NUMBER.finditer(text):
         value = m.group().strip(" ,.")
@@ -176,6 +199,17 @@ def numbers(text: str) -> list[str]:
             continue
         out.append(value)
     return _dedupe(out)
+
+
+def amounts(text: str) -> list[str]:
+    """The numbers of `text` that are sums of money: a currency sign or word on them or
+    just after ("$18 million", "12 millions d'euros", "€3bn")."""
+    out = []
+    for value in numbers(text):
+        at = text.find(value)
+        if at >= 0 and _CURRENCY.search(text[max(0, at - 2): at + len(value) + 14]):
+            out.append(value)
+    return out
 
 
 def roles(text: str) -> list[str]:

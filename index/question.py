@@ -64,9 +64,11 @@ _TYPE_WORDS: tuple[tuple[AnswerType, str], ...] = (
         ("reason", r"\b(?:why|pourquoi|for what reason|what reasons?|quelles? raisons?|"
                    r"what (?:made|led|drove|prompted)|qu'est-ce qui a pousse|motiv\w*)\b"),
         ("number", r"\b(?:how (?:many|much)|combien|what (?:share|proportion|percentage|"
-                   r"number|fraction|amount|sum)|quel(?:le)? (?:part|proportion|pourcentage|"
-                   r"nombre|montant|somme|salaire|prime|remuneration)|how large|how big|"
-                   r"what signing bonus|"
+                   r"number|fraction|amount|sum)|"
+                   r"what (?:is|was|were) the (?:amount|sum|value|price|valuation|size)|"
+                   r"quel(?:le)? (?:(?:est|etait|sera) (?:le |la |l')?)?(?:part|proportion|"
+                   r"pourcentage|nombre|montant|somme|salaire|prime|remuneration|"
+                   r"valorisation|prix)|how large|how big|what signing bonus|"
                    r"what (?:salary|price|bonus))\b"),
         ("date", r"(?:^\s*(?:and |et )?(?:when|quand)\b|\bsince when\b|\bdepuis quand\b|"
                  r"\b(?:what|which) (?:date|year|month|day)\b|\bin (?:what|which) year\b|"
@@ -128,6 +130,25 @@ _ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
     )
 )
 
+# What a number question measures. Money: a verb or noun of money (raise, pay, deal, invest,
+# cost, valuation, salary, offer, bonus, licence fee; levée, payer, déboursé, prime…)
+# expects an amount in a currency; "how many people" / « combien de chercheurs » a count.
+_MONEY = re.compile(
+    r"\b(?:rais(?:e|ed|es|ing)|fundraising|funding|lev(?:e|ee|ees|er|ent|era|ait)|"
+    r"pa(?:y|id|ys|ying|yer|ye|yee|yent|yera)|paie\w*|deal|deals|invest\w*|cost\w*|"
+    r"cout\w*|debours\w*|valuation|valued|valoris\w*|salary|salaries|salaires?|"
+    r"offer(?:ed|s|ing)?|offr\w*|offert\w*|bonus\w*|primes?|licen[cs]e fees?|fees?|"
+    r"price|prix|worth|vaut|montant|amount|sum|somme|dollars?|euros?|money|argent|"
+    r"spen[dt]\w*|depens\w*|financ\w*|remunera\w*|compensation|package|earn\w*|gagn\w*)\b"
+)
+_COUNT_ASKED = re.compile(
+    r"\b(?:how many|combien d['e ]\s*(?!(?:argent|dollars|euros)\b)[a-z]|"
+    r"quel (?:est le )?nombre|what number|number of|nombre de)"
+)
+_HOW_MUCH = re.compile(
+    r"\b(?:how much|combien|what (?:amount|sum)|quel(?:le)? (?:montant|somme))\b"
+)
+
 # "Which companies…", "Dans quels laboratoires…": a list of organisations.
 _PLURAL = re.compile(
     r"\b(?:which|what|quel(?:le)?s|lesquel(?:le)?s)\b(?: [\w'-]+){0,2} (?:companies|firms|labs|"
@@ -179,6 +200,8 @@ class Question:
     # "Who is X?": a role is the best answer, but any sentence describing X answers too.
     describe: bool = False
     plural: bool = field(default=False)
+    # For a number question: "money" (an amount in a currency) or "count"; None: either.
+    measure: Literal["money", "count"] | None = None
 
     @property
     def asks_move(self) -> bool:
@@ -244,6 +267,10 @@ def _read(question: str, organisations: Sequence[Organisation]) -> Question:
         until, year = year.group(1), None
     after = _AFTER.search(folded)
     attributes = tuple(key for key, asks, _ in _ATTRIBUTES if asks.search(folded))
+    measure = _measure(folded) if answer_type == "number" else None
+    if measure == "money":
+        # "How much did X raise?" asks the amount, not who the investors are.
+        attributes = tuple(a for a in attributes if a != "investors")
     if answer_type == "person" and _COUNT.search(folded):
         answer_type = "people"
     # "Who is X?" about a named person asks what X does.
@@ -272,7 +299,19 @@ def _read(question: str, organisations: Sequence[Organisation]) -> Question:
         after=after.group(1).strip() if after and after.group(1).strip() else None,
         attributes=attributes,
         plural=answer_type == "people" or bool(_PLURAL.search(folded)),
+        measure=measure,
     )
+
+
+def _measure(folded: str) -> Literal["money", "count"] | None:
+    """What a number question measures: a count when it asks how many of something, money
+    when it asks how much with a word of money, else either."""
+    if _COUNT_ASKED.search(folded):
+        return "count"
+    if _MONEY.search(folded) and (_HOW_MUCH.search(folded) or "quel" in folded
+                                  or "what" in folded):
+        return "money"
+    return None
 
 
 def _answer_type(folded: str) -> AnswerType:

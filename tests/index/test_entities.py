@@ -58,3 +58,14 @@ def test_looser_dates_counts_and_titles_still_answer() -> None:
     assert entities.numbers("Lumenfeld a recruté une dizaine d'ingénieurs.") == ["dizaine"]
     assert entities.roles("Ines Varga, research scientist at Lumenfeld, declined.")[0].startswith(
         "research scientist")
+
+
+def test_the_number_of_sources_is_never_a_value_and_sums_carry_a_currency() -> None:
+    english = ("Quillwork AI raised a $12 million round and will hire 25 engineers, "
+               "according to three people familiar with the matter.")
+    assert entities.numbers(english) == ["$12 million", "25"]
+    assert entities.amounts(english) == ["$12 million"]
+    french = "Selon deux sources proches du dossier, Lumenfeld a levé 30 millions d'euros."
+    assert entities.numbers(french) == ["30 millions"]
+    assert entities.amounts(french) == ["30 millions"]
+    assert entities.amounts("Deux personnes ont parlé, et 14 chercheurs sont partis.") == []

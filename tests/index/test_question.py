@@ -120,3 +120,25 @@ def test_a_fresh_question_in_a_conversation_is_not_a_follow_up() -> None:
     reading = understand("Who left Quillwork AI for Lumenfeld?", ORGS, ["Where is Oskar Brandt?"])
     assert not reading.follow_up and reading.refers_to is None
     assert reading.organisations == ("Quillwork AI", "Lumenfeld")
+
+
+@pytest.mark.parametrize(
+    ("question", "measure"),
+    [
+        ("How much did Quillwork AI raise?", "money"),
+        ("Combien Quillwork AI a-t-elle levé ?", "money"),
+        ("How much is Lumenfeld paying Maëlle Ardent?", "money"),
+        ("What was the valuation of Brightmoor Labs?", "money"),
+        ("Quel est le montant du contrat ?", "money"),
+        ("How many researchers did Lumenfeld hire?", "count"),
+        ("Combien de chercheurs Lumenfeld a-t-il recrutés ?", "count"),
+        ("What share of the team left?", None),
+    ],
+)
+def test_a_number_question_says_whether_it_asks_money_or_a_count(
+    question: str, measure: str | None
+) -> None:
+    reading = understand(question)
+    assert reading.answer_type == "number" and reading.measure == measure
+    # "How much did X raise?" asks the sum, not who invested.
+    assert "investors" not in reading.attributes
