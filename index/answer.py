@@ -13,15 +13,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from index import entities
 from index.entities import Gazetteer, fold_cached, localise_date
 from index.keyword import KeywordIndex
 from index.lexicon import translations
-from index.phrasing import state
-from index.question import Question, attribute_stated, relation_pattern, understand
+from index.phrasing import state, unheaded
+from index.question import (
+    Question,
+    attribute_stated,
+    question_parts,
+    relation_pattern,
+    understand,
+)
 from index.retrieve import ScoredChunk
 from index.safety import looks_like_injection
 from index.store import StoredChunk
@@ -145,6 +151,9 @@ def answer_with_sources(
     `reading` is the question as index/question.py understood it (a follow-up's names
     already filled in from the conversation)."""
     reading = reading or understand(question, gazetteer.organisations, context)
+    parts = question_parts(question)
+    if len(parts) > 1 and not reading.follow_up:
+        return _in_parts(question, parts, reading, chunks, keyword, sources, gazetteer)
     language = reading.language
     names = list(reading.names)
     unknown = [n for n in question_names(question) if not any(keyword.knows(t) for t in analyze(n))]
@@ -204,6 +213,80 @@ def answer_with_sources(
     floor = MIN_SCORE * 0.8
     pool = [c for c in candidates[:sources] if c.score >= floor]
     return answer, tuple(_citation(i + 1, c, chunks) for i, c in enumerate(pool))
+
+
+def _in_parts(
+    question: str,
+    parts: Sequence[str],
+    reading: Question,
+    chunks: Sequence[ScoredChunk],
+    keyword: KeywordIndex,
+    sources: int,
+    gazetteer: Gazetteer,
+) -> tuple[Answer, tuple[Citation, ...]]:
+    """'When did X leave Y, and who took over?': each part answered on the same evidence
+    (the later part read as a follow-up of the first, so it keeps X and Y), then one
+    answer: both values with their [n], the parts the articles do not answer said so."""
+    answers: list[tuple[Question, Answer, tuple[Citation, ...]]] = []
+    for i, part in enumerate(parts):
+        before = list(parts[:i])
+        part_reading = understand(part, gazetteer.organisations, before)
+        answer, part_pool = answer_with_sources(part, chunks, keyword, before, sources,
+                                                part_reading, gazetteer)
+        answers.append((part_reading, answer, part_pool))
+    language = reading.language
+    citations: list[Citation] = []
+    numbers: dict[tuple[str, int], int] = {}
+
+    def renumber(cited: Sequence[Citation], into: list[Citation],
+                 seen: dict[tuple[str, int], int]) -> dict[int, int]:
+        mapping = {}
+        for c in cited:
+            key = (c.article_id, c.start)
+            if key not in seen:
+                seen[key] = len(into) + 1
+                into.append(replace(c, n=seen[key]))
+            mapping[c.n] = seen[key]
+        return mapping
+
+    stated: list[str] = []
+    unstated: list[str] = []
+    values: list[AnswerValue] = []
+    for part_reading, answer, _ in answers:
+        mapping = renumber(answer.citations, citations, numbers)
+        if answer.abstained:
+            unstated.append(answer.text.split(". ")[0].rstrip(".") + ".")
+            continue
+        part_values = tuple(AnswerValue(v.text, tuple(mapping[n] for n in v.citations))
+                            for v in answer.values)
+        values += part_values
+        line = state_answer(part_reading, part_values, citations)
+        if line:
+            stated.append(unheaded(line, language).rstrip("."))
+    pool: list[Citation] = []
+    renumber([c for _, _, p in answers for c in p], pool, {})
+    if not citations:
+        return _abstain(question, language, [], reading), ()
+    lines = []
+    if stated:
+        joint = " ; " if language == "fr" else "; "
+        lines.append(state((), language, head_only=True) + joint.join(stated) + ".")
+    lines += unstated
+    lines.append(_TEXTS[language]["lead"])
+    lines += [_quote_line(c.quote, c.n, language) for c in citations]
+    merged = Answer(
+        question=question,
+        text="\n".join(lines),
+        citations=tuple(citations),
+        abstained=not stated and all(a.abstained for _, a, _ in answers),
+        confidence=min(a.confidence for _, a, _ in answers if not a.abstained),
+        mode="extractive",
+        language=language,
+        answer_type=reading.answer_type,
+        values=tuple(values),
+        follow_up_of=reading.refers_to,
+    )
+    return merged, tuple(pool)
 
 
 _TYPED_POOL = 24  # sentences read for typed values per question

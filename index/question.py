@@ -303,6 +303,27 @@ def _read(question: str, organisations: Sequence[Organisation]) -> Question:
     )
 
 
+# "When did X leave Y, and who took over?" / « Quand X a-t-il quitté Y, et qui lui a
+# succédé ? »: a second question joined by "and"/"et" to the first.
+_SECOND_PART = re.compile(
+    r"(?:,\s*|\s+)(?=(?:and|et)\s+(?:who|whom|what|which|when|where|why|how|qui|que|quoi|"
+    r"quel|quelle|quels|quelles|quand|où|pourquoi|comment|combien)\b)",
+    re.IGNORECASE,
+)
+
+
+def question_parts(question: str) -> tuple[str, ...]:
+    """The questions a two-part question asks, the second one kept with its "and" so that
+    it reads as a follow-up of the first; one part when it asks one thing."""
+    match = _SECOND_PART.search(question)
+    if match is None or match.start() < 8:
+        return (question,)
+    first, second = question[: match.start()].strip(), question[match.end():].strip()
+    if len(second.split()) < 3:
+        return (question,)
+    return (first.rstrip(" ,;") + "?", second)
+
+
 def _measure(folded: str) -> Literal["money", "count"] | None:
     """What a number question measures: a count when it asks how many of something, money
     when it asks how much with a word of money, else either."""

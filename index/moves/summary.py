@@ -19,7 +19,7 @@ from index.moves.query import (
 from index.moves.store import MoveStore
 from index.organisations import Organisation
 from index.phrasing import state
-from index.question import Question
+from index.question import Question, question_parts
 from index.types import (
     Answer,
     AnswerValue,
@@ -162,6 +162,8 @@ def answer_from_records(
     person moved. None sends the question to retrieval."""
     if reading.attributes:
         return None  # a salary, investors...: the records do not hold them
+    if len(question_parts(reading.text)) > 1:
+        return None  # "when did X leave, and who took over?": answered part by part
     if reading.people:
         return _person_answer(question, reading, store)
     if reading.answer_type not in ("person", "people") or not reading.asks_move:

@@ -96,3 +96,29 @@ def test_a_reason_comes_from_the_sentence_that_gives_one(engine: Engine) -> None
                      "Pourquoi Jonas Ferrault est-il parti ?"):
         answer = engine.ask(question)
         assert "robots domestiques" in fold(lead(answer.text)), answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "facts"),
+    [
+        ("When did Jonas Ferrault leave Sorelle IA, and who took over?",
+         ["February 2026", "Camille Orsini"]),
+        ("Quand Jonas Ferrault a-t-il quitté Sorelle IA, et qui lui a succédé ?",
+         ["février 2026", "Camille Orsini"]),
+    ],
+)
+def test_a_two_part_question_gets_both_parts_each_cited(
+    engine: Engine, question: str, facts: list[str]
+) -> None:
+    answer = engine.ask(question)
+    assert not answer.abstained
+    first = lead(answer.text)
+    numbers = {c.n for c in answer.citations}
+    for fact in facts:
+        assert fact in first, first
+        value = next(v for v in answer.values if v.text == fact)
+        assert value.citations and set(value.citations) <= numbers
+    # A part the articles do not answer is said so, the other still answered.
+    half = engine.ask("When did Jonas Ferrault leave Sorelle IA, and how much was he paid?")
+    assert not half.abstained and "February 2026" in lead(half.text)
+    assert "My articles don't say" in half.text.splitlines()[1]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from index.organisations import Organisation
-from index.question import understand
+from index.question import question_parts, understand
 
 ORGS = (
     Organisation("Lumenfeld"),
@@ -142,3 +142,20 @@ def test_a_number_question_says_whether_it_asks_money_or_a_count(
     assert reading.answer_type == "number" and reading.measure == measure
     # "How much did X raise?" asks the sum, not who invested.
     assert "investors" not in reading.attributes
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        ("When did Maëlle Ardent leave Quillwork AI, and who took over?", 2),
+        ("Quand Maëlle Ardent a-t-elle quitté Quillwork AI, et qui l'a remplacée ?", 2),
+        ("Who left Quillwork AI and joined Lumenfeld?", 1),
+        ("Which researchers left and why?", 1),
+    ],
+)
+def test_a_two_part_question_is_read_as_two(question: str, parts: int) -> None:
+    found = question_parts(question)
+    assert len(found) == parts
+    if parts == 2:
+        second = understand(found[1], context=[found[0]])
+        assert second.follow_up and "Maëlle Ardent" in second.people
