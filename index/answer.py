@@ -451,6 +451,8 @@ def _strength(
     ):
         # "When did X leave?": the date beside the leaving, not one beside X's name only.
         strength *= 0.8
+    if reading.answer_type == "reason" and all(entities.weak_reason(v) for v in values):
+        strength *= 0.5  # "why did X leave?": a cause beats "to join Brightmoor"
     if reading.answer_type == "role" and reading.organisations and text is not None and not any(
         _role_at(v, text, reading.organisations) for v in values
     ):

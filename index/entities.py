@@ -121,9 +121,16 @@ _REASON = re.compile(
     r"en raison d|citing|avançant|to pursue|to focus|to devote|to start|to build|"
     r"to launch|to create|due to|reason|was about|wanted to|in a bid to|aims? to|"
     r"hoping to|what (?:he|she|they) wanted|dans le but de|en quête de|souhait\w* |"
-    r"voulait|voulant|pour se concentrer)[^.;:!?]*",
+    r"voulait|voulant|pour se concentrer|fait suite (?:à|a)|à la suite d|suite à|"
+    r"following (?:a |an |the )?(?:disagreement|dispute|clash|row|conflict)|"
+    r"after (?:[\w-]+ ){0,4}(?:losses|disagreements?|disputes?|clash(?:es)?|tensions?|"
+    r"conflicts?|setbacks|criticism)|over (?:a |an )?(?:disagreements?|disputes?|concerns?)|"
+    r"désaccords?|disagreements?|invoquant|expliqu\w* (?:vouloir|souhaiter|avoir voulu)|"
+    r"faute d|lassée? d|frustr\w*|en désaccord|envie de|desire to|frustrated)[^.;:!?]*",
     re.IGNORECASE,
 )
+# "left … to join Brightmoor": where someone went, a reason only for want of a better one.
+_WEAK_REASON = re.compile(r"^(?:pour rejoindre|to join|pour aller|to go)\b", re.IGNORECASE)
 _CAP = r"[A-ZÀ-ÖØ-Þ][\w’'.-]*"
 _PROPER = re.compile(rf"(?<![\w’'])(?:{_CAP}|[a-z]+[A-Z]\w*)(?:\s(?:{_CAP}|de|van|von|da|le|"
                      rf"del)(?=\s[A-ZÀ-Þ])?)*(?:\s{_CAP})*")
@@ -224,7 +231,15 @@ def roles(text: str) -> list[str]:
 
 
 def reasons(text: str) -> list[str]:
-    return _dedupe([m.group().strip(" ,.") for m in _REASON.finditer(text)])
+    """Causal clauses ("because…", "afin de…", "son départ fait suite à un désaccord…"),
+    the ones that give a cause before those that only name a destination."""
+    found = _dedupe([m.group().strip(" ,.") for m in _REASON.finditer(text)])
+    return sorted(found, key=lambda v: bool(_WEAK_REASON.match(v)))
+
+
+def weak_reason(value: str) -> bool:
+    """A 'reason' that only says where someone went ("to join X")."""
+    return bool(_WEAK_REASON.match(value))
 
 
 def organisations_in(text: str, gazetteer: Gazetteer) -> list[str]:

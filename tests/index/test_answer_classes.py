@@ -122,3 +122,9 @@ def test_a_two_part_question_gets_both_parts_each_cited(
     half = engine.ask("When did Jonas Ferrault leave Sorelle IA, and how much was he paid?")
     assert not half.abstained and "February 2026" in lead(half.text)
     assert "My articles don't say" in half.text.splitlines()[1]
+
+
+def test_a_cause_outranks_a_destination_for_why(engine: Engine) -> None:
+    # The c2 article gives the cause in a sentence of its own, after the departure.
+    answer = engine.ask("Why did Jonas Ferrault quit?")
+    assert "robots domestiques" in lead(answer.text), answer.text

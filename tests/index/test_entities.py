@@ -69,3 +69,12 @@ def test_the_number_of_sources_is_never_a_value_and_sums_carry_a_currency() -> N
     assert entities.numbers(french) == ["30 millions"]
     assert entities.amounts(french) == ["30 millions"]
     assert entities.amounts("Deux personnes ont parlé, et 14 chercheurs sont partis.") == []
+
+
+def test_a_cause_comes_before_a_destination_among_reasons() -> None:
+    french = ("Tobias Quenneville a quitté Lumenfeld pour rejoindre Quillwork AI ; son départ "
+              "fait suite à un désaccord avec le conseil sur la stratégie.")
+    found = entities.reasons(french)
+    assert "désaccord" in found[0] and entities.weak_reason(found[-1])
+    english = "Ines Varga stepped down after two years of mounting losses at Lumenfeld."
+    assert entities.reasons(english) == ["after two years of mounting losses at Lumenfeld"]
