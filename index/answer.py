@@ -190,6 +190,8 @@ def answer_with_sources(
         chosen.sort(key=lambda c: str(c.chunk.chunk.meta.get("published") or ""), reverse=True)
     citations = tuple(_citation(i + 1, c, chunks) for i, c in enumerate(chosen))
     values = _answer_values(chosen, citations, reading, gazetteer)
+    if not values and reading.head:
+        values = _phrase_values(chosen, citations, reading.head)
     lines = []
     lead = state_answer(reading, values, citations)
     if lead:
@@ -365,6 +367,19 @@ def _answer_values(
             text = localise_date(text, reading.language)
         out.append(AnswerValue(text, tuple(ns)))
     return tuple(out)
+
+
+def _phrase_values(
+    chosen: Sequence[_Candidate], citations: Sequence[Citation], head: str
+) -> tuple[AnswerValue, ...]:
+    """'Which approach did X champion?': the phrase around 'approach' (or 'approche') in
+    the first quoted sentence that has one."""
+    terms = frozenset(analyze(head)) | translations(head)
+    for cand, citation in zip(chosen, citations, strict=True):
+        phrase = entities.noun_phrase(cand.sentence.text, terms)
+        if phrase and len(phrase.split()) > 1:
+            return (AnswerValue(phrase, (citation.n,)),)
+    return ()
 
 
 def typed_values(text: str, reading: Question, gazetteer: Gazetteer) -> tuple[str, ...]:

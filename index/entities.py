@@ -219,6 +219,47 @@ def amounts(text: str) -> list[str]:
     return out
 
 
+_TOKEN = re.compile(r"[\w’'-]+|[^\w\s]")
+_DETERMINERS = frozenset(fold(w) for w in (
+    "a an the its their his her our this these those un une des le la les l' l’ son sa ses "
+    "leur leurs ce cette ces du de".split()))
+_CLAUSE = frozenset(fold(w) for w in (
+    "that which who whom while when whereas and but as since because qui que dont où lorsque "
+    "quand alors mais et car depuis puisque said says a-t-il a-t-elle".split()))
+
+
+def noun_phrase(text: str, head_terms: frozenset[str]) -> str | None:
+    """The noun phrase of `text` around its head noun (any of `head_terms`, index terms of
+    either language): from its determiner to the end of its clause, at most a dozen words.
+    'Lumenfeld champions a simulation-first approach to training robot arms.' -> 'a
+    simulation-first approach to training robot arms'."""
+    from index.text import analyze
+
+    tokens = list(_TOKEN.finditer(text))
+    at = next((i for i, t in enumerate(tokens) if set(analyze(t.group())) & head_terms), None)
+    if at is None:
+        return None
+    start = at
+    for i in range(at - 1, max(-1, at - 5), -1):
+        word = tokens[i].group()
+        if not re.match(r"\w", word) or fold_cached(word) in _CLAUSE:
+            break
+        start = i
+        if fold_cached(word) in _DETERMINERS or fold_cached(word).endswith(("l'", "l’")):
+            break
+    else:
+        start = at if start < at - 3 else start
+    if start < at and fold_cached(tokens[start].group()) not in _DETERMINERS:
+        start = at  # no determiner within reach: the words before are not the phrase's
+    end = at
+    for i in range(at + 1, min(len(tokens), at + 12)):
+        word = tokens[i].group()
+        if not re.match(r"[\w’'-]", word) or fold_cached(word) in _CLAUSE:
+            break
+        end = i
+    return text[tokens[start].start(): tokens[end].end()]
+
+
 def roles(text: str) -> list[str]:
     out = []
     for m in _ROLE.finditer(text):

@@ -200,6 +200,9 @@ class Question:
     # "Who is X?": a role is the best answer, but any sentence describing X answers too.
     describe: bool = False
     plural: bool = field(default=False)
+    # "Which approach / what technology / quels modèles…" when no typed answer is asked:
+    # the noun the answer is a phrase around.
+    head: str | None = None
     # For a number question: "money" (an amount in a currency) or "count"; None: either.
     measure: Literal["money", "count"] | None = None
 
@@ -300,7 +303,32 @@ def _read(question: str, organisations: Sequence[Organisation]) -> Question:
         attributes=attributes,
         plural=answer_type == "people" or bool(_PLURAL.search(folded)),
         measure=measure,
+        head=_head_noun(question) if answer_type == "other" else None,
     )
+
+
+_WHICH_NOUN = re.compile(
+    r"\b(?:which|what|quel(?:le)?s?|lequel|laquelle)\s+((?:[\w-]+\s+){0,2}[\w-]+)",
+    re.IGNORECASE,
+)
+_NOT_HEAD = frozenset(
+    "did does do is was are were has have had will would can could de du des d la le les l "
+    "a an the est sont etait ont a-t-il a-t-elle".split()
+)
+
+
+def _head_noun(question: str) -> str | None:
+    """'Which research approach did X champion?' -> 'approach'; 'quels modèles' -> 'modeles'
+    (the words after which/what/quel, up to a verb, an article or a name)."""
+    match = _WHICH_NOUN.search(question)
+    if match is None:
+        return None
+    kept: list[str] = []
+    for word in match.group(1).split():
+        if fold(word) in _NOT_HEAD or word[0].isupper():
+            break
+        kept.append(fold(word))
+    return kept[-1] if kept and len(kept[-1]) > 2 else None
 
 
 # "When did X leave Y, and who took over?" / « Quand X a-t-il quitté Y, et qui lui a

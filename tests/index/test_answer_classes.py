@@ -128,3 +128,17 @@ def test_a_cause_outranks_a_destination_for_why(engine: Engine) -> None:
     # The c2 article gives the cause in a sentence of its own, after the departure.
     answer = engine.ask("Why did Jonas Ferrault quit?")
     assert "robots domestiques" in lead(answer.text), answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Which approach does Pellucid Robotics champion?",
+     "Quelle approche Pellucid Robotics défend-elle ?"],
+)
+def test_a_which_noun_question_lifts_the_phrase_around_its_noun(
+    engine: Engine, question: str
+) -> None:
+    answer = engine.ask(question)
+    assert [v.text for v in answer.values] == [
+        "a simulation-first approach to training robot arms"], answer.text
+    assert lead(answer.text).endswith("robot arms [1].")

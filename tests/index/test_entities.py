@@ -78,3 +78,17 @@ def test_a_cause_comes_before_a_destination_among_reasons() -> None:
     assert "désaccord" in found[0] and entities.weak_reason(found[-1])
     english = "Ines Varga stepped down after two years of mounting losses at Lumenfeld."
     assert entities.reasons(english) == ["after two years of mounting losses at Lumenfeld"]
+
+
+def test_the_noun_phrase_around_a_head_noun() -> None:
+    from index.lexicon import translations
+    from index.text import analyze
+
+    terms = frozenset(analyze("approach")) | translations("approach")
+    assert entities.noun_phrase(
+        "Lumenfeld défend une approche fondée sur la simulation, qui réduit les coûts.", terms
+    ) == "une approche fondée sur la simulation"
+    assert entities.noun_phrase(
+        "Quillwork AI champions a data-first approach to speech models.", terms
+    ) == "a data-first approach to speech models"
+    assert entities.noun_phrase("Quillwork AI hired twelve engineers.", terms) is None

@@ -159,3 +159,16 @@ def test_a_two_part_question_is_read_as_two(question: str, parts: int) -> None:
     if parts == 2:
         second = understand(found[1], context=[found[0]])
         assert second.follow_up and "Maëlle Ardent" in second.people
+
+
+@pytest.mark.parametrize(
+    ("question", "head"),
+    [
+        ("Which research approach did Maëlle Ardent champion at Lumenfeld?", "approach"),
+        ("Quelle approche Lumenfeld défend-elle ?", "approche"),
+        ("Sur quels modèles de Quillwork AI Ines Varga a-t-elle travaillé ?", "modeles"),
+    ],
+)
+def test_the_noun_a_which_question_asks_about(question: str, head: str) -> None:
+    reading = understand(question)
+    assert reading.answer_type == "other" and reading.head == head
