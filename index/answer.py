@@ -306,6 +306,11 @@ def _answering(candidates: list[_Candidate], reading: Question) -> list[_Candida
         if reading.people:
             # Someone's pay is stated about them, not read off a sentence on others.
             kept = [c for c in kept if any(name_in(p, c.sentence.text) for p in reading.people)]
+    if reading.answer_type in ("organisation", "place") and reading.people:
+        # Where X went is said in a sentence about X (by name or by a pronoun), not in one
+        # about the company alone ("Coup de théâtre chez Lumenfeld.").
+        kept = [c for c in kept if _PERSONAL.search(c.sentence.text)
+                or any(_named(p, c.sentence.text) for p in reading.people)]
     if reading.measure == "money" and reading.people:
         # "How much is X paying Ana?": a sum stated about Ana, not the round raised.
         kept = [c for c in kept if any(_named(p, c.sentence.text) for p in reading.people)]
@@ -396,6 +401,7 @@ def typed_values(text: str, reading: Question, gazetteer: Gazetteer) -> tuple[st
         elif reading.measure == "count":
             money = set(entities.amounts(text))
             found = [v for v in found if v not in money]
+            found = _counts_of(found, text, reading.counted)
     elif kind in ("person", "people"):
         found = entities.people_in(text, gazetteer)
     elif kind in ("organisation", "place"):
@@ -407,6 +413,10 @@ def typed_values(text: str, reading: Question, gazetteer: Gazetteer) -> tuple[st
         # (FAIR for Meta).
         own = _own_names(gazetteer, reading.organisations)
         found = [v for v in found if fold_cached(v) not in own]
+        if reading.relation in ("joined", "works_at", "moved") or reading.now:
+            # "Which company did X join?": not the one the sentence says X left, nor one
+            # X only could / might join.
+            found = [v for v in found if not _left_or_speculated(v, text)]
     elif kind == "role":
         found = entities.roles(text)
     elif kind == "reason":
@@ -426,6 +436,50 @@ def typed_values(text: str, reading: Question, gazetteer: Gazetteer) -> tuple[st
         # and the CEO quoted beside them is seldom the answer.
         out.sort(key=lambda v: fold_cached(v) not in gazetteer.movers)
     return tuple(out)
+
+
+_DURATION = re.compile(
+    r"^\s*(?:(?:long |full |whole |de plus )?(?:years?|ans|annees?|months?|mois|weeks?|"
+    r"semaines?|days?|jours?|hours?|heures?|decades?|decennies?))\b"
+)
+
+
+def _counts_of(values: list[str], text: str, counted: str | None) -> list[str]:
+    """'How many people…': not 'cinq ans' (a duration) unless a duration is asked; the
+    numbers followed by the word counted (or its translation) first."""
+    folded = fold_cached(text)
+    wanted = (frozenset(analyze(counted)) | translations(counted)) if counted else frozenset()
+    asks_duration = bool(counted and _DURATION.match(counted))
+
+    def after(value: str) -> str:
+        at = folded.find(fold_cached(value))
+        return folded[at + len(value): at + len(value) + 30] if at >= 0 else ""
+
+    kept = [v for v in values if asks_duration or not _DURATION.match(after(v))]
+    return sorted(kept, key=lambda v: not (set(analyze(after(v))) & wanted))
+
+
+_PERSONAL = re.compile(r"\b(?:he|she|his|her|him|il|elle|lui|son|sa|ses)\b", re.IGNORECASE)
+_SPECULATION = re.compile(
+    r"\b(?:could|might|may|would|pourrai\w*|devrai\w*|envisag\w*|consider\w*|in talks|"
+    r"en discussions?|expected to|tipped to|rumou?r\w*|rumeur\w*|pressenti\w*|serait|"
+    r"possibly|perhaps|peut-etre)\b[^.;]{0,40}$"
+)
+_LEFT_JUST_BEFORE = re.compile(
+    r"\b(?:left|leav\w*|quit\w*|depart\w* (?:de|d'|from)|parti\w* (?:de|d')|exit\w*|"
+    r"step\w* down (?:at|from)|demission\w* de)\s+(?:[\w'-]+\s+){0,3}$"
+)
+
+
+def _left_or_speculated(value: str, text: str) -> bool:
+    """The organisation is the one the sentence says someone left ('a quitté Lumenfeld'),
+    or one they only could join ('pourrait rejoindre Quillwork AI')."""
+    folded = fold_cached(text)
+    at = folded.find(fold_cached(value))
+    if at < 0:
+        return False
+    before = folded[max(0, at - 60): at]
+    return bool(_LEFT_JUST_BEFORE.search(before) or _SPECULATION.search(before))
 
 
 @lru_cache(maxsize=64)

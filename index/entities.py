@@ -81,7 +81,8 @@ _DATE = re.compile(
 )
 _NUMBER_WORDS = (
     r"un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|"
-    r"vingt|cent|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+    r"vingt|trente|quarante|cinquante|soixante|cent|one|two|three|four|five|six|seven|eight|"
+    r"nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|"
     r"(?:une |a )?(?:dizaines?|centaines?|milliers|dozens?|hundreds|thousands|plusieurs|several)"
 )
 _NUMBER = re.compile(
@@ -158,6 +159,8 @@ _NUMBER_VALUES = {
     **{w: i for i, w in enumerate("zero un deux trois quatre cinq six sept huit neuf dix onze "
                                   "douze".split())},
     "fifteen": 15, "quinze": 15, "twenty": 20, "vingt": 20, "quatorze": 14, "treize": 13,
+    "thirty": 30, "trente": 30, "forty": 40, "quarante": 40, "fifty": 50, "cinquante": 50,
+    "sixty": 60, "soixante": 60,
 }
 
 

@@ -83,6 +83,7 @@ _PAIRS: dict[str, str] = {
     ),
     "raise raised funding round": "lever levé levée financement tour",
     "amount sum": "montant somme",
+    "people persons person": "personnes personne gens",
     "million millions": "million millions",
     "billion billions": "milliard milliards",
     "plan plans planned planning": "prévoir prévoit prévoyant projet",

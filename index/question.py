@@ -205,6 +205,7 @@ class Question:
     head: str | None = None
     # For a number question: "money" (an amount in a currency) or "count"; None: either.
     measure: Literal["money", "count"] | None = None
+    counted: str | None = None  # "how many researchers" -> "researchers"
 
     @property
     def asks_move(self) -> bool:
@@ -304,6 +305,7 @@ def _read(question: str, organisations: Sequence[Organisation]) -> Question:
         plural=answer_type == "people" or bool(_PLURAL.search(folded)),
         measure=measure,
         head=_head_noun(question) if answer_type == "other" else None,
+        counted=_counted(folded) if measure == "count" else None,
     )
 
 
@@ -350,6 +352,16 @@ def question_parts(question: str) -> tuple[str, ...]:
     if len(second.split()) < 3:
         return (question,)
     return (first.rstrip(" ,;") + "?", second)
+
+
+_COUNTED = re.compile(
+    r"\b(?:how many|combien d['e ]\s*|nombre d['e ]\s*|number of)\s*([a-z][\w-]+)"
+)
+
+
+def _counted(folded: str) -> str | None:
+    match = _COUNTED.search(folded)
+    return match.group(1) if match else None
 
 
 def _measure(folded: str) -> Literal["money", "count"] | None:

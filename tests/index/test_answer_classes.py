@@ -142,3 +142,20 @@ def test_a_which_noun_question_lifts_the_phrase_around_its_noun(
     assert [v.text for v in answer.values] == [
         "a simulation-first approach to training robot arms"], answer.text
     assert lead(answer.text).endswith("robot arms [1].")
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Quelle entreprise Léna Vasseur a-t-elle rejointe ?",
+     "Which company did Léna Vasseur join?",
+     "Where does Léna Vasseur work now?"],
+)
+def test_the_company_left_or_only_rumoured_is_not_where_someone_went(
+    engine: Engine, question: str
+) -> None:
+    # c4: she left Pellucid Robotics; Sorelle IA is only where she "could" work next.
+    answer = engine.ask(question)
+    assert answer.abstained, answer.text
+    assert "Sorelle" not in lead(answer.text).split(":")[0]
+    left = engine.ask("Which company did Léna Vasseur leave?")
+    assert [v.text for v in left.values] == ["Pellucid Robotics"]

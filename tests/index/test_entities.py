@@ -92,3 +92,8 @@ def test_the_noun_phrase_around_a_head_noun() -> None:
         "Quillwork AI champions a data-first approach to speech models.", terms
     ) == "a data-first approach to speech models"
     assert entities.noun_phrase("Quillwork AI hired twelve engineers.", terms) is None
+
+
+def test_tens_in_words_are_numbers() -> None:
+    assert "quarante" in entities.numbers("Lumenfeld compte embaucher quarante chercheurs.")
+    assert entities.number_value("forty") == 40 and entities.number_value("Quarante") == 40
