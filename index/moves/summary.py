@@ -243,6 +243,9 @@ def _person_answer(question: str, reading: Question, store: MoveStore) -> Answer
             # no arrival recorded at all, the articles may still name the destination the
             # extractor missed: retrieval reads them.)
             return _destination_unknown(question, reading, store, newest)
+        if going and going[0].kind == "rumoured":
+            # "Elle pourrait rejoindre X": a rumour is not where someone went.
+            return _destination_unknown(question, reading, store, going[0], rumour=True)
         moves = going
     if not moves:
         return None
@@ -269,8 +272,19 @@ _UNSTATED = {
 }
 
 
-def _destination_unknown(question: str, reading: Question, store: MoveStore, move: Move) -> Answer:
-    """An honest abstention that still says what is known: the departure, cited."""
+_RUMOUR = {
+    "en": "My articles don't say where {person} went: they report only a rumour that "
+          "{person} could join {org} [{n}].",
+    "fr": "Mes articles ne disent pas où est allé(e) {person} : ils rapportent seulement une "
+          "rumeur, {org} [{n}].",
+}
+
+
+def _destination_unknown(
+    question: str, reading: Question, store: MoveStore, move: Move, rumour: bool = False
+) -> Answer:
+    """An honest abstention that still says what is known (the departure, or the rumour),
+    cited."""
     language = reading.language
     numbering = _Numbering(store)
     n = numbering.cite(move)
@@ -279,8 +293,10 @@ def _destination_unknown(question: str, reading: Question, store: MoveStore, mov
         spelled = localise_date(_spell_date(move.date, language), language)
         when = f" ({spelled})"
     mark = "« {} » [{}]" if language == "fr" else "“{}” [{}]"
+    said = (_RUMOUR[language].format(person=move.person, org=move.to_org, n=n) if rumour else
+            _UNSTATED[language].format(person=move.person, org=move.from_org, when=when, n=n))
     text = "\n".join([
-        _UNSTATED[language].format(person=move.person, org=move.from_org, when=when, n=n),
+        said,
         mark.format(move.evidence, n),
     ])
     return Answer(

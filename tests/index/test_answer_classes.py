@@ -159,3 +159,16 @@ def test_the_company_left_or_only_rumoured_is_not_where_someone_went(
     assert "Sorelle" not in lead(answer.text).split(":")[0]
     left = engine.ask("Which company did Léna Vasseur leave?")
     assert [v.text for v in left.values] == ["Pellucid Robotics"]
+
+
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [("Which company did Oriane Castel join?", "rumour"),
+     ("Quelle entreprise Oriane Castel a-t-elle rejointe ?", "rumeur")],
+)
+def test_a_rumoured_move_is_not_stated_as_where_someone_went(
+    engine: Engine, question: str, says: str
+) -> None:
+    answer = engine.ask(question)
+    assert answer.abstained and says in lead(answer.text), answer.text
+    assert [c.published for c in answer.citations] == ["2026-03-01"]
