@@ -20,8 +20,14 @@ from index import entities
 from index.entities import Gazetteer, fold_cached, localise_date
 from index.keyword import KeywordIndex
 from index.lexicon import translations
-from index.phrasing import state
-from index.question import Question, attribute_stated, relation_pattern, understand
+from index.phrasing import state, unheaded
+from index.question import (
+    Question,
+    attribute_stated,
+    question_parts,
+    relation_pattern,
+    understand,
+)
 from index.retrieve import ScoredChunk
 from index.safety import looks_like_injection
 from index.text import Sentence, analyze, fold, split_sentences, words
@@ -144,6 +150,9 @@ def answer_with_sources(
     `reading` is the question as index/question.py understood it (a follow-up's names
     already filled in from the conversation)."""
     reading = reading or understand(question, gazetteer.organisations, context)
+    parts = question_parts(question)
+    if len(parts) > 1 and not reading.follow_up:
+        return _in_parts(question, parts, reading, chunks, keyword, sources, gazetteer)
     language = reading.language
     names = list(reading.names)
     unknown = [n for n in question_names(question) if not any(keyword.knows(t) for t in analyze(n))]
@@ -180,6 +189,8 @@ def answer_with_sources(
         chosen.sort(key=lambda c: c.chunk.chunk.article.published or "", reverse=True)
     citations = tuple(_citation(i + 1, c, chunks) for i, c in enumerate(chosen))
     values = _answer_values(chosen, citations, reading, gazetteer)
+    if not values and reading.head:
+        values = _phrase_values(chosen, citations, reading.head)
     lines = []
     lead = state_answer(reading, values, citations)
     if lead:
@@ -205,6 +216,80 @@ def answer_with_sources(
     return answer, tuple(_citation(i + 1, c, chunks) for i, c in enumerate(pool))
 
 
+def _in_parts(
+    question: str,
+    parts: Sequence[str],
+    reading: Question,
+    chunks: Sequence[ScoredChunk],
+    keyword: KeywordIndex,
+    sources: int,
+    gazetteer: Gazetteer,
+) -> tuple[Answer, tuple[Citation, ...]]:
+    """'When did X leave Y, and who took over?': each part answered on the same evidence
+    (the later part read as a follow-up of the first, so it keeps X and Y), then one
+    answer: both values with their [n], the parts the articles do not answer said so."""
+    answers: list[tuple[Question, Answer, tuple[Citation, ...]]] = []
+    for i, part in enumerate(parts):
+        before = list(parts[:i])
+        part_reading = understand(part, gazetteer.organisations, before)
+        answer, part_pool = answer_with_sources(part, chunks, keyword, before, sources,
+                                                part_reading, gazetteer)
+        answers.append((part_reading, answer, part_pool))
+    language = reading.language
+    citations: list[Citation] = []
+    numbers: dict[tuple[str, int], int] = {}
+
+    def renumber(cited: Sequence[Citation], into: list[Citation],
+                 seen: dict[tuple[str, int], int]) -> dict[int, int]:
+        mapping = {}
+        for c in cited:
+            key = (c.article_id, c.start)
+            if key not in seen:
+                seen[key] = len(into) + 1
+                into.append(replace(c, n=seen[key]))
+            mapping[c.n] = seen[key]
+        return mapping
+
+    stated: list[str] = []
+    unstated: list[str] = []
+    values: list[AnswerValue] = []
+    for part_reading, answer, _ in answers:
+        mapping = renumber(answer.citations, citations, numbers)
+        if answer.abstained:
+            unstated.append(answer.text.split(". ")[0].rstrip(".") + ".")
+            continue
+        part_values = tuple(AnswerValue(v.text, tuple(mapping[n] for n in v.citations))
+                            for v in answer.values)
+        values += part_values
+        line = state_answer(part_reading, part_values, citations)
+        if line:
+            stated.append(unheaded(line, language).rstrip("."))
+    pool: list[Citation] = []
+    renumber([c for _, _, p in answers for c in p], pool, {})
+    if not citations:
+        return _abstain(question, language, [], reading), ()
+    lines = []
+    if stated:
+        joint = " ; " if language == "fr" else "; "
+        lines.append(state((), language, head_only=True) + joint.join(stated) + ".")
+    lines += unstated
+    lines.append(_TEXTS[language]["lead"])
+    lines += [_quote_line(c.quote, c.n, language) for c in citations]
+    merged = Answer(
+        question=question,
+        text="\n".join(lines),
+        citations=tuple(citations),
+        abstained=not stated and all(a.abstained for _, a, _ in answers),
+        confidence=min(a.confidence for _, a, _ in answers if not a.abstained),
+        mode="extractive",
+        language=language,
+        answer_type=reading.answer_type,
+        values=tuple(values),
+        follow_up_of=reading.refers_to,
+    )
+    return merged, tuple(pool)
+
+
 _TYPED_POOL = 24  # sentences read for typed values per question
 _TYPED = frozenset({"person", "people", "organisation", "date", "number", "role", "place"})
 
@@ -220,6 +305,14 @@ def _answering(candidates: list[_Candidate], reading: Question) -> list[_Candida
         if reading.people:
             # Someone's pay is stated about them, not read off a sentence on others.
             kept = [c for c in kept if any(name_in(p, c.sentence.text) for p in reading.people)]
+    if reading.answer_type in ("organisation", "place") and reading.people:
+        # Where X went is said in a sentence about X (by name or by a pronoun), not in one
+        # about the company alone ("Coup de théâtre chez Lumenfeld.").
+        kept = [c for c in kept if _PERSONAL.search(c.sentence.text)
+                or any(_named(p, c.sentence.text) for p in reading.people)]
+    if reading.measure == "money" and reading.people:
+        # "How much is X paying Ana?": a sum stated about Ana, not the round raised.
+        kept = [c for c in kept if any(_named(p, c.sentence.text) for p in reading.people)]
     if reading.year:
         kept = [c for c in kept if reading.year in c.sentence.text
                 or (c.chunk.chunk.article.published or "").startswith(reading.year)]
@@ -280,13 +373,34 @@ def _answer_values(
     return tuple(out)
 
 
+def _phrase_values(
+    chosen: Sequence[_Candidate], citations: Sequence[Citation], head: str
+) -> tuple[AnswerValue, ...]:
+    """'Which approach did X champion?': the phrase around 'approach' (or 'approche') in
+    the first quoted sentence that has one."""
+    terms = frozenset(analyze(head)) | translations(head)
+    for cand, citation in zip(chosen, citations, strict=True):
+        phrase = entities.noun_phrase(cand.sentence.text, terms)
+        if phrase and len(phrase.split()) > 1:
+            return (AnswerValue(phrase, (citation.n,)),)
+    return ()
+
+
 def typed_values(text: str, reading: Question, gazetteer: Gazetteer) -> tuple[str, ...]:
     """Values of the asked type in `text` that the question does not already name."""
     kind = reading.answer_type
     if kind == "date":
         found = entities.dates(text)
     elif kind == "number":
+        # "How much did X raise?" is answered by a sum of money, never by a head count;
+        # "how many researchers?" by a count, never by a sum.
         found = entities.numbers(text)
+        if reading.measure == "money":
+            found = entities.amounts(text)
+        elif reading.measure == "count":
+            money = set(entities.amounts(text))
+            found = [v for v in found if v not in money]
+            found = _counts_of(found, text, reading.counted)
     elif kind in ("person", "people"):
         found = entities.people_in(text, gazetteer)
     elif kind in ("organisation", "place"):
@@ -298,6 +412,10 @@ def typed_values(text: str, reading: Question, gazetteer: Gazetteer) -> tuple[st
         # (FAIR for Meta).
         own = _own_names(gazetteer, reading.organisations)
         found = [v for v in found if fold_cached(v) not in own]
+        if reading.relation in ("joined", "works_at", "moved") or reading.now:
+            # "Which company did X join?": not the one the sentence says X left, nor one
+            # X only could / might join.
+            found = [v for v in found if not _left_or_speculated(v, text)]
     elif kind == "role":
         found = entities.roles(text)
     elif kind == "reason":
@@ -317,6 +435,50 @@ def typed_values(text: str, reading: Question, gazetteer: Gazetteer) -> tuple[st
         # and the CEO quoted beside them is seldom the answer.
         out.sort(key=lambda v: fold_cached(v) not in gazetteer.movers)
     return tuple(out)
+
+
+_DURATION = re.compile(
+    r"^\s*(?:(?:long |full |whole |de plus )?(?:years?|ans|annees?|months?|mois|weeks?|"
+    r"semaines?|days?|jours?|hours?|heures?|decades?|decennies?))\b"
+)
+
+
+def _counts_of(values: list[str], text: str, counted: str | None) -> list[str]:
+    """'How many people…': not 'cinq ans' (a duration) unless a duration is asked; the
+    numbers followed by the word counted (or its translation) first."""
+    folded = fold_cached(text)
+    wanted = (frozenset(analyze(counted)) | translations(counted)) if counted else frozenset()
+    asks_duration = bool(counted and _DURATION.match(counted))
+
+    def after(value: str) -> str:
+        at = folded.find(fold_cached(value))
+        return folded[at + len(value): at + len(value) + 30] if at >= 0 else ""
+
+    kept = [v for v in values if asks_duration or not _DURATION.match(after(v))]
+    return sorted(kept, key=lambda v: not (set(analyze(after(v))) & wanted))
+
+
+_PERSONAL = re.compile(r"\b(?:he|she|his|her|him|il|elle|lui|son|sa|ses)\b", re.IGNORECASE)
+_SPECULATION = re.compile(
+    r"\b(?:could|might|may|would|pourrai\w*|devrai\w*|envisag\w*|consider\w*|in talks|"
+    r"en discussions?|expected to|tipped to|rumou?r\w*|rumeur\w*|pressenti\w*|serait|"
+    r"possibly|perhaps|peut-etre)\b[^.;]{0,40}$"
+)
+_LEFT_JUST_BEFORE = re.compile(
+    r"\b(?:left|leav\w*|quit\w*|depart\w* (?:de|d'|from)|parti\w* (?:de|d')|exit\w*|"
+    r"step\w* down (?:at|from)|demission\w* de)\s+(?:[\w'-]+\s+){0,3}$"
+)
+
+
+def _left_or_speculated(value: str, text: str) -> bool:
+    """The organisation is the one the sentence says someone left ('a quitté Lumenfeld'),
+    or one they only could join ('pourrait rejoindre Quillwork AI')."""
+    folded = fold_cached(text)
+    at = folded.find(fold_cached(value))
+    if at < 0:
+        return False
+    before = folded[max(0, at - 60): at]
+    return bool(_LEFT_JUST_BEFORE.search(before) or _SPECULATION.search(before))
 
 
 @lru_cache(maxsize=64)
@@ -357,6 +519,8 @@ def _strength(
     ):
         # "When did X leave?": the date beside the leaving, not one beside X's name only.
         strength *= 0.8
+    if reading.answer_type == "reason" and all(entities.weak_reason(v) for v in values):
+        strength *= 0.5  # "why did X leave?": a cause beats "to join Brightmoor"
     if reading.answer_type == "role" and reading.organisations and text is not None and not any(
         _role_at(v, text, reading.organisations) for v in values
     ):
@@ -647,19 +811,22 @@ _WHAT = {
            "people": "who", "organisation": "which organisation", "place": "where",
            "role": "which position", "reason": "why", "salary": "the pay",
            "investors": "who the investors are", "cto": "who the CTO is",
-           "ceo": "who the CEO is", "headcount": "the headcount", "name": "the name"},
+           "ceo": "who the CEO is", "headcount": "the headcount", "name": "the name",
+           "money": "how much money"},
     "fr": {"date": "quand", "number": "combien", "person": "qui", "people": "qui",
            "organisation": "quelle organisation", "place": "où", "role": "quel poste",
            "reason": "pourquoi", "salary": "la rémunération",
            "investors": "qui sont les investisseurs", "cto": "qui est le directeur technique",
-           "ceo": "qui est le PDG", "headcount": "les effectifs", "name": "le nom"},
+           "ceo": "qui est le PDG", "headcount": "les effectifs", "name": "le nom",
+           "money": "quelle somme"},
 }
 
 
 def _dont_say(reading: Question, closest: _Candidate | None) -> str:
     """'My articles don't say …', pointing at most to the closest related article."""
     language = reading.language
-    key = reading.attributes[0] if reading.attributes else reading.answer_type
+    key = reading.attributes[0] if reading.attributes else (
+        "money" if reading.measure == "money" else reading.answer_type)
     what = _WHAT[language].get(key, "")
     if reading.year and not reading.attributes:
         what = (f"{what} en {reading.year}" if language == "fr"

@@ -81,7 +81,8 @@ _DATE = re.compile(
 )
 _NUMBER_WORDS = (
     r"un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|"
-    r"vingt|cent|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+    r"vingt|trente|quarante|cinquante|soixante|cent|one|two|three|four|five|six|seven|eight|"
+    r"nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|"
     r"(?:une |a )?(?:dizaines?|centaines?|milliers|dozens?|hundreds|thousands|plusieurs|several)"
 )
 _NUMBER = re.compile(
@@ -121,9 +122,16 @@ _REASON = re.compile(
     r"en raison d|citing|avançant|to pursue|to focus|to devote|to start|to build|"
     r"to launch|to create|due to|reason|was about|wanted to|in a bid to|aims? to|"
     r"hoping to|what (?:he|she|they) wanted|dans le but de|en quête de|souhait\w* |"
-    r"voulait|voulant|pour se concentrer)[^.;:!?]*",
+    r"voulait|voulant|pour se concentrer|fait suite (?:à|a)|à la suite d|suite à|"
+    r"following (?:a |an |the )?(?:disagreement|dispute|clash|row|conflict)|"
+    r"after (?:[\w-]+ ){0,4}(?:losses|disagreements?|disputes?|clash(?:es)?|tensions?|"
+    r"conflicts?|setbacks|criticism)|over (?:a |an )?(?:disagreements?|disputes?|concerns?)|"
+    r"désaccords?|disagreements?|invoquant|expliqu\w* (?:vouloir|souhaiter|avoir voulu)|"
+    r"faute d|lassée? d|frustr\w*|en désaccord|envie de|desire to|frustrated)[^.;:!?]*",
     re.IGNORECASE,
 )
+# "left … to join Brightmoor": where someone went, a reason only for want of a better one.
+_WEAK_REASON = re.compile(r"^(?:pour rejoindre|to join|pour aller|to go)\b", re.IGNORECASE)
 _CAP = r"[A-ZÀ-ÖØ-Þ][\w’'.-]*"
 _PROPER = re.compile(rf"(?<![\w’'])(?:{_CAP}|[a-z]+[A-Z]\w*)(?:\s(?:{_CAP}|de|van|von|da|le|"
                      rf"del)(?=\s[A-ZÀ-Þ])?)*(?:\s{_CAP})*")
@@ -151,6 +159,8 @@ _NUMBER_VALUES = {
     **{w: i for i, w in enumerate("zero un deux trois quatre cinq six sept huit neuf dix onze "
                                   "douze".split())},
     "fifteen": 15, "quinze": 15, "twenty": 20, "vingt": 20, "quatorze": 14, "treize": 13,
+    "thirty": 30, "trente": 30, "forty": 40, "quarante": 40, "fifty": 50, "cinquante": 50,
+    "sixty": 60, "soixante": 60,
 }
 
 
@@ -162,13 +172,36 @@ def number_value(word: str) -> int | None:
     return _NUMBER_VALUES.get(folded)
 
 
+# "according to three people familiar with the matter", « selon deux sources proches du
+# dossier »: a number that says who reported something is attribution, never an answer.
+_ATTRIBUTION = re.compile(
+    rf"\b(?:(?:according to|selon|d'après|d’après)\s+)?(?:\d+|{_NUMBER_WORDS})\s+"
+    r"(?:(?:people|persons|individuals|insiders|officials|employees|sources?|personnes?|"
+    r"salariés|employés)\s+(?:familiar|close|with (?:direct )?knowledge|briefed|"
+    r"who (?:spoke|asked|requested|declined)|said|say|told|proches?|au fait|familières?|"
+    r"informées?|interrogées?|citées?|ayant|s'exprimant|sous couvert|qui ont)|"
+    r"sources?\b)",
+    re.IGNORECASE,
+)
+_CURRENCY = re.compile(
+    r"[$€£]|\b(?:dollars?|euros?|usd|eur|gbp|pounds?|livres? sterling|francs?)\b",
+    re.IGNORECASE,
+)
+
+
+def _blank(pattern: re.Pattern[str], text: str) -> str:
+    return pattern.sub(lambda m: " " * len(m.group()), text)
+
+
 def numbers(text: str) -> list[str]:
     """Counts, shares and amounts ("2 000", "100 millions de dollars", "un tiers"); the
-    day numbers of dates ("du 6 au 10 février") are not counts."""
+    day numbers of dates ("du 6 au 10 février") are not counts, nor the number of people
+    an article cites as its sources."""
     text = re.sub(  # a day range's first day
         r"\b\d{1,2}\s*(?:au|to|–|-)\s*(?=\s*\d)",
         lambda m: " " * len(m.group()), text)
-    text = _DATE.sub(lambda m: " " * len(m.group()), text)
+    text = _blank(_DATE, text)
+    text = _blank(_ATTRIBUTION, text)
     out = []
     for m in _NUMBER.finditer(text):
         value = m.group().strip(" ,.")
@@ -176,6 +209,58 @@ def numbers(text: str) -> list[str]:
             continue
         out.append(value)
     return _dedupe(out)
+
+
+def amounts(text: str) -> list[str]:
+    """The numbers of `text` that are sums of money: a currency sign or word on them or
+    just after ("$18 million", "12 millions d'euros", "€3bn")."""
+    out = []
+    for value in numbers(text):
+        at = text.find(value)
+        if at >= 0 and _CURRENCY.search(text[max(0, at - 2): at + len(value) + 14]):
+            out.append(value)
+    return out
+
+
+_TOKEN = re.compile(r"[\w’'-]+|[^\w\s]")
+_DETERMINERS = frozenset(fold(w) for w in (
+    "a an the its their his her our this these those un une des le la les l' l’ son sa ses "
+    "leur leurs ce cette ces du de".split()))
+_CLAUSE = frozenset(fold(w) for w in (
+    "that which who whom while when whereas and but as since because qui que dont où lorsque "
+    "quand alors mais et car depuis puisque said says a-t-il a-t-elle".split()))
+
+
+def noun_phrase(text: str, head_terms: frozenset[str]) -> str | None:
+    """The noun phrase of `text` around its head noun (any of `head_terms`, index terms of
+    either language): from its determiner to the end of its clause, at most a dozen words.
+    'Lumenfeld champions a simulation-first approach to training robot arms.' -> 'a
+    simulation-first approach to training robot arms'."""
+    from index.text import analyze
+
+    tokens = list(_TOKEN.finditer(text))
+    at = next((i for i, t in enumerate(tokens) if set(analyze(t.group())) & head_terms), None)
+    if at is None:
+        return None
+    start = at
+    for i in range(at - 1, max(-1, at - 5), -1):
+        word = tokens[i].group()
+        if not re.match(r"\w", word) or fold_cached(word) in _CLAUSE:
+            break
+        start = i
+        if fold_cached(word) in _DETERMINERS or fold_cached(word).endswith(("l'", "l’")):
+            break
+    else:
+        start = at if start < at - 3 else start
+    if start < at and fold_cached(tokens[start].group()) not in _DETERMINERS:
+        start = at  # no determiner within reach: the words before are not the phrase's
+    end = at
+    for i in range(at + 1, min(len(tokens), at + 12)):
+        word = tokens[i].group()
+        if not re.match(r"[\w’'-]", word) or fold_cached(word) in _CLAUSE:
+            break
+        end = i
+    return text[tokens[start].start(): tokens[end].end()]
 
 
 def roles(text: str) -> list[str]:
@@ -190,7 +275,15 @@ def roles(text: str) -> list[str]:
 
 
 def reasons(text: str) -> list[str]:
-    return _dedupe([m.group().strip(" ,.") for m in _REASON.finditer(text)])
+    """Causal clauses ("because…", "afin de…", "son départ fait suite à un désaccord…"),
+    the ones that give a cause before those that only name a destination."""
+    found = _dedupe([m.group().strip(" ,.") for m in _REASON.finditer(text)])
+    return sorted(found, key=lambda v: bool(_WEAK_REASON.match(v)))
+
+
+def weak_reason(value: str) -> bool:
+    """A 'reason' that only says where someone went ("to join X")."""
+    return bool(_WEAK_REASON.match(value))
 
 
 def organisations_in(text: str, gazetteer: Gazetteer) -> list[str]:

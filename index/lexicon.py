@@ -64,6 +64,28 @@ _PAIRS: dict[str, str] = {
     "new": "nouveau nouvelle nouveaux nouvelles",
     "model models": "modèle modèles",
     "launch launched release released": "lancer lancé lancement sortie",
+    "champion champions championed advocate advocated advocates promote promoted promotes "
+    "defend defended defends": (
+        "défendre défend défendu défendait prôner prône prônait promouvoir promeut "
+        "promu"
+    ),
+    "approach approaches method methods strategy": "approche approches méthode méthodes stratégie",
+    "develop developed develops building build built": (
+        "développer développé développe développait construire construit"
+    ),
+    "product products tool tools": "produit produits outil outils",
+    "technology": "technologie",
+    "because reason cause": "parce car raison cause",
+    "disagreement disagreements dispute": "désaccord désaccords différend",
+    "losses loss": "pertes perte",
+    "replace replaced successor succeed succeeded": (
+        "remplacer remplacé remplace successeur succéder succédé"
+    ),
+    "raise raised funding round": "lever levé levée financement tour",
+    "amount sum": "montant somme",
+    "people persons person": "personnes personne gens",
+    "million millions": "million millions",
+    "billion billions": "milliard milliards",
     "plan plans planned planning": "prévoir prévoit prévoyant projet",
     "year": "année an",
     "end": "fin",

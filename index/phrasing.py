@@ -16,9 +16,17 @@ _AND = {"en": " and ", "fr": " et "}
 _PER = {"en": "per the article of {}", "fr": "d'après l'article du {}"}
 
 
-def state(values: Sequence[AnswerValue], language: Language, published: str | None = None) -> str:
+def state(
+    values: Sequence[AnswerValue],
+    language: Language,
+    published: str | None = None,
+    head_only: bool = False,
+) -> str:
     """'In short: A, B [1] and C [2].' ('En bref : …'); `published` adds the source date of
-    a date answer: '(per the article of 2024-08-03)'. Empty when there is no value."""
+    a date answer: '(per the article of 2024-08-03)'. Empty when there is no value;
+    `head_only`: just 'In short: ', for an answer stated in parts."""
+    if head_only:
+        return _HEAD[language]
     if not values:
         return ""
     parts: list[str] = []
@@ -31,3 +39,8 @@ def state(values: Sequence[AnswerValue], language: Language, published: str | No
     joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + _AND[language] + parts[-1]
     note = f" ({_PER[language].format(published)})" if published else ""
     return f"{_HEAD[language]}{joined}{note}."
+
+
+def unheaded(stated: str, language: Language) -> str:
+    """A stated answer without its 'In short: ', to be joined to another part's."""
+    return stated.removeprefix(_HEAD[language])

@@ -64,9 +64,11 @@ _TYPE_WORDS: tuple[tuple[AnswerType, str], ...] = (
         ("reason", r"\b(?:why|pourquoi|for what reason|what reasons?|quelles? raisons?|"
                    r"what (?:made|led|drove|prompted)|qu'est-ce qui a pousse|motiv\w*)\b"),
         ("number", r"\b(?:how (?:many|much)|combien|what (?:share|proportion|percentage|"
-                   r"number|fraction|amount|sum)|quel(?:le)? (?:part|proportion|pourcentage|"
-                   r"nombre|montant|somme|salaire|prime|remuneration)|how large|how big|"
-                   r"what signing bonus|"
+                   r"number|fraction|amount|sum)|"
+                   r"what (?:is|was|were) the (?:amount|sum|value|price|valuation|size)|"
+                   r"quel(?:le)? (?:(?:est|etait|sera) (?:le |la |l')?)?(?:part|proportion|"
+                   r"pourcentage|nombre|montant|somme|salaire|prime|remuneration|"
+                   r"valorisation|prix)|how large|how big|what signing bonus|"
                    r"what (?:salary|price|bonus))\b"),
         ("date", r"(?:^\s*(?:and |et )?(?:when|quand)\b|\bsince when\b|\bdepuis quand\b|"
                  r"\b(?:what|which) (?:date|year|month|day)\b|\bin (?:what|which) year\b|"
@@ -128,6 +130,25 @@ _ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
     )
 )
 
+# What a number question measures. Money: a verb or noun of money (raise, pay, deal, invest,
+# cost, valuation, salary, offer, bonus, licence fee; levée, payer, déboursé, prime…)
+# expects an amount in a currency; "how many people" / « combien de chercheurs » a count.
+_MONEY = re.compile(
+    r"\b(?:rais(?:e|ed|es|ing)|fundraising|funding|lev(?:e|ee|ees|er|ent|era|ait)|"
+    r"pa(?:y|id|ys|ying|yer|ye|yee|yent|yera)|paie\w*|deal|deals|invest\w*|cost\w*|"
+    r"cout\w*|debours\w*|valuation|valued|valoris\w*|salary|salaries|salaires?|"
+    r"offer(?:ed|s|ing)?|offr\w*|offert\w*|bonus\w*|primes?|licen[cs]e fees?|fees?|"
+    r"price|prix|worth|vaut|montant|amount|sum|somme|dollars?|euros?|money|argent|"
+    r"spen[dt]\w*|depens\w*|financ\w*|remunera\w*|compensation|package|earn\w*|gagn\w*)\b"
+)
+_COUNT_ASKED = re.compile(
+    r"\b(?:how many|combien d['e ]\s*(?!(?:argent|dollars|euros)\b)[a-z]|"
+    r"quel (?:est le )?nombre|what number|number of|nombre de)"
+)
+_HOW_MUCH = re.compile(
+    r"\b(?:how much|combien|what (?:amount|sum)|quel(?:le)? (?:montant|somme))\b"
+)
+
 # "Which companies…", "Dans quels laboratoires…": a list of organisations.
 _PLURAL = re.compile(
     r"\b(?:which|what|quel(?:le)?s|lesquel(?:le)?s)\b(?: [\w'-]+){0,2} (?:companies|firms|labs|"
@@ -179,6 +200,12 @@ class Question:
     # "Who is X?": a role is the best answer, but any sentence describing X answers too.
     describe: bool = False
     plural: bool = field(default=False)
+    # "Which approach / what technology / quels modèles…" when no typed answer is asked:
+    # the noun the answer is a phrase around.
+    head: str | None = None
+    # For a number question: "money" (an amount in a currency) or "count"; None: either.
+    measure: Literal["money", "count"] | None = None
+    counted: str | None = None  # "how many researchers" -> "researchers"
 
     @property
     def asks_move(self) -> bool:
@@ -244,6 +271,10 @@ def _read(question: str, organisations: Sequence[Organisation]) -> Question:
         until, year = year.group(1), None
     after = _AFTER.search(folded)
     attributes = tuple(key for key, asks, _ in _ATTRIBUTES if asks.search(folded))
+    measure = _measure(folded) if answer_type == "number" else None
+    if measure == "money":
+        # "How much did X raise?" asks the amount, not who the investors are.
+        attributes = tuple(a for a in attributes if a != "investors")
     if answer_type == "person" and _COUNT.search(folded):
         answer_type = "people"
     # "Who is X?" about a named person asks what X does.
@@ -272,7 +303,76 @@ def _read(question: str, organisations: Sequence[Organisation]) -> Question:
         after=after.group(1).strip() if after and after.group(1).strip() else None,
         attributes=attributes,
         plural=answer_type == "people" or bool(_PLURAL.search(folded)),
+        measure=measure,
+        head=_head_noun(question) if answer_type == "other" else None,
+        counted=_counted(folded) if measure == "count" else None,
     )
+
+
+_WHICH_NOUN = re.compile(
+    r"\b(?:which|what|quel(?:le)?s?|lequel|laquelle)\s+((?:[\w-]+\s+){0,2}[\w-]+)",
+    re.IGNORECASE,
+)
+_NOT_HEAD = frozenset(
+    "did does do is was are were has have had will would can could de du des d la le les l "
+    "a an the est sont etait ont a-t-il a-t-elle".split()
+)
+
+
+def _head_noun(question: str) -> str | None:
+    """'Which research approach did X champion?' -> 'approach'; 'quels modèles' -> 'modeles'
+    (the words after which/what/quel, up to a verb, an article or a name)."""
+    match = _WHICH_NOUN.search(question)
+    if match is None:
+        return None
+    kept: list[str] = []
+    for word in match.group(1).split():
+        if fold(word) in _NOT_HEAD or word[0].isupper():
+            break
+        kept.append(fold(word))
+    return kept[-1] if kept and len(kept[-1]) > 2 else None
+
+
+# "When did X leave Y, and who took over?" / « Quand X a-t-il quitté Y, et qui lui a
+# succédé ? »: a second question joined by "and"/"et" to the first.
+_SECOND_PART = re.compile(
+    r"(?:,\s*|\s+)(?=(?:and|et)\s+(?:who|whom|what|which|when|where|why|how|qui|que|quoi|"
+    r"quel|quelle|quels|quelles|quand|où|pourquoi|comment|combien)\b)",
+    re.IGNORECASE,
+)
+
+
+def question_parts(question: str) -> tuple[str, ...]:
+    """The questions a two-part question asks, the second one kept with its "and" so that
+    it reads as a follow-up of the first; one part when it asks one thing."""
+    match = _SECOND_PART.search(question)
+    if match is None or match.start() < 8:
+        return (question,)
+    first, second = question[: match.start()].strip(), question[match.end():].strip()
+    if len(second.split()) < 3:
+        return (question,)
+    return (first.rstrip(" ,;") + "?", second)
+
+
+_COUNTED = re.compile(
+    r"\b(?:how many|combien d['e ]\s*|nombre d['e ]\s*|number of)\s*([a-z][\w-]+)"
+)
+
+
+def _counted(folded: str) -> str | None:
+    match = _COUNTED.search(folded)
+    return match.group(1) if match else None
+
+
+def _measure(folded: str) -> Literal["money", "count"] | None:
+    """What a number question measures: a count when it asks how many of something, money
+    when it asks how much with a word of money, else either."""
+    if _COUNT_ASKED.search(folded):
+        return "count"
+    if _MONEY.search(folded) and (_HOW_MUCH.search(folded) or "quel" in folded
+                                  or "what" in folded):
+        return "money"
+    return None
 
 
 def _answer_type(folded: str) -> AnswerType:

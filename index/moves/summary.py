@@ -21,7 +21,7 @@ from index.moves.reports import group_reports
 from index.moves.store import MoveStore
 from index.organisations import Organisation
 from index.phrasing import state
-from index.question import Question
+from index.question import Question, question_parts
 from index.types import (
     Answer,
     AnswerValue,
@@ -164,6 +164,8 @@ def answer_from_records(
     person moved. None sends the question to retrieval."""
     if reading.attributes:
         return None  # a salary, investors...: the records do not hold them
+    if len(question_parts(reading.text)) > 1:
+        return None  # "when did X leave, and who took over?": answered part by part
     if reading.people:
         return _person_answer(question, reading, store)
     if reading.answer_type not in ("person", "people") or not reading.asks_move:
@@ -233,7 +235,20 @@ def _person_answer(question: str, reading: Question, store: MoveStore) -> Answer
     elif leaving:
         moves = [m for m in moves if m.from_org and m.from_org not in orgs]
     else:
-        moves = [m for m in moves if m.to_org and m.to_org not in orgs]
+        going = [m for m in moves if m.to_org and m.to_org not in orgs]
+        newest = moves[0] if moves and not reading.first else None
+        if newest is not None and newest.from_org and not newest.to_org and newest.date and (
+            going and newest.date > (going[0].date or "")
+        ):
+            # The newest record is a dated departure to no stated destination: the older
+            # arrival would answer "which company did X join?" the wrong way round. (With
+            # no arrival recorded at all, the articles may still name the destination the
+            # extractor missed: retrieval reads them.)
+            return _destination_unknown(question, reading, store, newest)
+        if going and going[0].kind == "rumoured":
+            # "Elle pourrait rejoindre X": a rumour is not where someone went.
+            return _destination_unknown(question, reading, store, going[0], rumour=True)
+        moves = going
     if not moves:
         return None
     move = moves[0]
@@ -249,6 +264,54 @@ def _person_answer(question: str, reading: Question, store: MoveStore) -> Answer
     lines = [lead, _TEXT[language]["records"], f"- {describe(move, language)} [{n}]",
              mark.format(move.evidence, n)]
     return _answer(question, reading, "\n".join(lines), numbering, (value,))
+
+
+_UNSTATED = {
+    "en": "My articles don't say where {person} went next: they report only a departure "
+          "from {org}{when} [{n}], destination not stated.",
+    "fr": "Mes articles ne disent pas où est allé(e) {person} : ils rapportent son départ de "
+          "{org}{when} [{n}], sans destination connue.",
+}
+
+
+_RUMOUR = {
+    "en": "My articles don't say where {person} went: they report only a rumour that "
+          "{person} could join {org} [{n}].",
+    "fr": "Mes articles ne disent pas où est allé(e) {person} : ils rapportent seulement une "
+          "rumeur, {org} [{n}].",
+}
+
+
+def _destination_unknown(
+    question: str, reading: Question, store: MoveStore, move: Move, rumour: bool = False
+) -> Answer:
+    """An honest abstention that still says what is known (the departure, or the rumour),
+    cited."""
+    language = reading.language
+    numbering = _Numbering(store)
+    n = numbering.cite(move)
+    when = ""
+    if move.date:
+        spelled = localise_date(_spell_date(move.date, language), language)
+        when = f" ({spelled})"
+    mark = "« {} » [{}]" if language == "fr" else "“{}” [{}]"
+    said = (_RUMOUR[language].format(person=move.person, org=move.to_org, n=n) if rumour else
+            _UNSTATED[language].format(person=move.person, org=move.from_org, when=when, n=n))
+    text = "\n".join([
+        said,
+        mark.format(move.evidence, n),
+    ])
+    return Answer(
+        question=question,
+        text=text,
+        citations=tuple(numbering.citations),
+        abstained=True,
+        confidence=0.0,
+        mode="abstained",
+        language=language,
+        answer_type=reading.answer_type,
+        follow_up_of=reading.refers_to,
+    )
 
 
 _MONTHS = {

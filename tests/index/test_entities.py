@@ -58,3 +58,42 @@ def test_looser_dates_counts_and_titles_still_answer() -> None:
     assert entities.numbers("Lumenfeld a recruté une dizaine d'ingénieurs.") == ["dizaine"]
     assert entities.roles("Ines Varga, research scientist at Lumenfeld, declined.")[0].startswith(
         "research scientist")
+
+
+def test_the_number_of_sources_is_never_a_value_and_sums_carry_a_currency() -> None:
+    english = ("Quillwork AI raised a $12 million round and will hire 25 engineers, "
+               "according to three people familiar with the matter.")
+    assert entities.numbers(english) == ["$12 million", "25"]
+    assert entities.amounts(english) == ["$12 million"]
+    french = "Selon deux sources proches du dossier, Lumenfeld a levé 30 millions d'euros."
+    assert entities.numbers(french) == ["30 millions"]
+    assert entities.amounts(french) == ["30 millions"]
+    assert entities.amounts("Deux personnes ont parlé, et 14 chercheurs sont partis.") == []
+
+
+def test_a_cause_comes_before_a_destination_among_reasons() -> None:
+    french = ("Tobias Quenneville a quitté Lumenfeld pour rejoindre Quillwork AI ; son départ "
+              "fait suite à un désaccord avec le conseil sur la stratégie.")
+    found = entities.reasons(french)
+    assert "désaccord" in found[0] and entities.weak_reason(found[-1])
+    english = "Ines Varga stepped down after two years of mounting losses at Lumenfeld."
+    assert entities.reasons(english) == ["after two years of mounting losses at Lumenfeld"]
+
+
+def test_the_noun_phrase_around_a_head_noun() -> None:
+    from index.lexicon import translations
+    from index.text import analyze
+
+    terms = frozenset(analyze("approach")) | translations("approach")
+    assert entities.noun_phrase(
+        "Lumenfeld défend une approche fondée sur la simulation, qui réduit les coûts.", terms
+    ) == "une approche fondée sur la simulation"
+    assert entities.noun_phrase(
+        "Quillwork AI champions a data-first approach to speech models.", terms
+    ) == "a data-first approach to speech models"
+    assert entities.noun_phrase("Quillwork AI hired twelve engineers.", terms) is None
+
+
+def test_tens_in_words_are_numbers() -> None:
+    assert "quarante" in entities.numbers("Lumenfeld compte embaucher quarante chercheurs.")
+    assert entities.number_value("forty") == 40 and entities.number_value("Quarante") == 40

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from index.organisations import Organisation
-from index.question import understand
+from index.question import question_parts, understand
 
 ORGS = (
     Organisation("Lumenfeld"),
@@ -120,3 +120,55 @@ def test_a_fresh_question_in_a_conversation_is_not_a_follow_up() -> None:
     reading = understand("Who left Quillwork AI for Lumenfeld?", ORGS, ["Where is Oskar Brandt?"])
     assert not reading.follow_up and reading.refers_to is None
     assert reading.organisations == ("Quillwork AI", "Lumenfeld")
+
+
+@pytest.mark.parametrize(
+    ("question", "measure"),
+    [
+        ("How much did Quillwork AI raise?", "money"),
+        ("Combien Quillwork AI a-t-elle levé ?", "money"),
+        ("How much is Lumenfeld paying Maëlle Ardent?", "money"),
+        ("What was the valuation of Brightmoor Labs?", "money"),
+        ("Quel est le montant du contrat ?", "money"),
+        ("How many researchers did Lumenfeld hire?", "count"),
+        ("Combien de chercheurs Lumenfeld a-t-il recrutés ?", "count"),
+        ("What share of the team left?", None),
+    ],
+)
+def test_a_number_question_says_whether_it_asks_money_or_a_count(
+    question: str, measure: str | None
+) -> None:
+    reading = understand(question)
+    assert reading.answer_type == "number" and reading.measure == measure
+    # "How much did X raise?" asks the sum, not who invested.
+    assert "investors" not in reading.attributes
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        ("When did Maëlle Ardent leave Quillwork AI, and who took over?", 2),
+        ("Quand Maëlle Ardent a-t-elle quitté Quillwork AI, et qui l'a remplacée ?", 2),
+        ("Who left Quillwork AI and joined Lumenfeld?", 1),
+        ("Which researchers left and why?", 1),
+    ],
+)
+def test_a_two_part_question_is_read_as_two(question: str, parts: int) -> None:
+    found = question_parts(question)
+    assert len(found) == parts
+    if parts == 2:
+        second = understand(found[1], context=[found[0]])
+        assert second.follow_up and "Maëlle Ardent" in second.people
+
+
+@pytest.mark.parametrize(
+    ("question", "head"),
+    [
+        ("Which research approach did Maëlle Ardent champion at Lumenfeld?", "approach"),
+        ("Quelle approche Lumenfeld défend-elle ?", "approche"),
+        ("Sur quels modèles de Quillwork AI Ines Varga a-t-elle travaillé ?", "modeles"),
+    ],
+)
+def test_the_noun_a_which_question_asks_about(question: str, head: str) -> None:
+    reading = understand(question)
+    assert reading.answer_type == "other" and reading.head == head
