@@ -244,7 +244,6 @@ def understand(
 
 
 def _read(question: str, organisations: Sequence[Organisation]) -> Question:
-    from index.answer import question_names  # the one home of name spotting
 
     folded = fold(question)
     language = detect_language(question)
@@ -407,3 +406,52 @@ def attribute_stated(attribute: str, text: str) -> bool:
         if key == attribute:
             return bool(states.search(fold(text)))
     return True
+
+
+# -- names in a question (the one home of name spotting) ---------------------------------
+# Capitalised words that are not names: question words, months, titles, acronyms of roles.
+_NOT_NAMES = frozenset(
+    """who what which where when why how whom whose is are was were did does do has have had
+    can could would should will the a an in on at of for and or but according tell give list
+    qui que quoi quel quelle quels quelles où quand pourquoi comment combien est-ce le la les
+    un une des du de en au aux et ou dans chez pour selon est sont a-t-il a-t-elle
+    january february march april may june july august september october november december
+    janvier février mars avril mai juin juillet août septembre octobre novembre décembre
+    monday tuesday wednesday thursday friday saturday sunday i ai ia ceo cto cfo vp pdg phd
+    us usa uk eu""".split()
+)
+_NAME = re.compile(r"(?<![\w'’])[A-ZÀ-ÖØ-Þ][\w]*(?:[-'’][\w]+)*|\b[a-z]+[A-Z]\w*")
+
+
+def question_names(question: str) -> list[str]:
+    """Names in the question (people, companies, labs): runs of capitalised words.
+
+    The first word of a sentence is capitalised anyway, so it counts only when its shape
+    says name (OpenAI, WSJ, xAI)."""
+    names: list[str] = []
+    run: list[str] = []
+    last_end = -1
+    for match in _NAME.finditer(question):
+        word = re.sub(r"['’]s$", "", match.group())
+        before = question[: match.start()].rstrip()
+        sentence_start = not before or before[-1] in '.!?:;«"“'
+        if (
+            word.casefold() in _NOT_NAMES
+            or len(word) < 2
+            or (sentence_start and not re.search(r".[A-Z]|\d", word))
+        ):
+            if run:
+                names.append(" ".join(run))
+                run = []
+            continue
+        if run and question[last_end : match.start()].strip(" -") != "":
+            names.append(" ".join(run))
+            run = []
+        run.append(word)
+        last_end = match.end()
+        if word != match.group():  # a possessive ends the name: "Meta's LLM"
+            names.append(" ".join(run))
+            run = []
+    if run:
+        names.append(" ".join(run))
+    return names
