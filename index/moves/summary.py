@@ -237,11 +237,15 @@ def _person_answer(question: str, reading: Question, store: MoveStore) -> Answer
     else:
         going = [m for m in moves if m.to_org and m.to_org not in orgs]
         newest = moves[0] if moves and not reading.first else None
-        if newest is not None and newest.from_org and not newest.to_org and newest.date and (
-            going and newest.date > (going[0].date or "")
+        if (
+            newest is not None and newest.from_org and not newest.to_org and newest.date
+            and going and going[0].date and newest.date > going[0].date
+            and not any(g.from_org == newest.from_org for g in going)
         ):
-            # The newest record is a dated departure to no stated destination: the older
-            # arrival would answer "which company did X join?" the wrong way round. (With
+            # The newest record is a dated departure to no stated destination, later than
+            # any arrival: the older arrival would answer "which company did X join?" the
+            # wrong way round. An arrival from the same organisation is that departure
+            # with its destination known, and an undated one cannot be shown older. (With
             # no arrival recorded at all, the articles may still name the destination the
             # extractor missed: retrieval reads them.)
             return _destination_unknown(question, reading, store, newest)
