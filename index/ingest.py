@@ -144,10 +144,13 @@ def ingest(
 
 
 def _counters(embedding: Any) -> tuple[int, int] | None:
-    """(word pieces embedded, word pieces truncated) so far, if the model counts them."""
-    encoder = getattr(embedding, "_encoder", None)
-    if encoder is None or not hasattr(encoder, "tokens_truncated"):
+    """(word pieces embedded, word pieces truncated) so far, if the model counts them (the
+    bundled encoders do; a model from elsewhere does not)."""
+    from index.embedding import EncoderEmbedding
+
+    if not isinstance(embedding, EncoderEmbedding):
         return None
+    encoder = embedding.encoder
     return int(encoder.tokens_embedded), int(encoder.tokens_truncated)
 
 
