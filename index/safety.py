@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from index.text import fold
 
@@ -40,13 +41,21 @@ _INVISIBLE = frozenset({"Cf", "Mn", "Me"})
 _APOSTROPHES = re.compile(r"[’‘`´ʼ′]")
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    char = match.group()
+    return "" if unicodedata.category(char) in _INVISIBLE else char
+
+
 def normalise(text: str) -> str:
     """The form injections are matched on: folded, invisible characters gone, look-alikes
     made Latin, separators collapsed to one space."""
     text = fold(text)
     # invisible characters (zero-width, bidi, soft hyphen) and marks NFKD left (variation
     # selectors, enclosing marks)
-    text = "".join(c for c in text if unicodedata.category(c) not in _INVISIBLE)
+    text = _NON_ASCII.sub(_visible, text)  # only non-ASCII characters can be invisible
     text = text.translate(_LOOKALIKES)
     text = _APOSTROPHES.sub("'", text)
     return _SEPARATORS.sub(" ", text).strip()
@@ -111,6 +120,11 @@ _PATTERNS = [
 _INJECTION = re.compile("|".join(_PATTERNS))
 
 
+@lru_cache(maxsize=32_768)
 def looks_like_injection(text: str) -> bool:
-    """True for text that gives orders to an AI system rather than reporting news."""
+    """True for text that gives orders to an AI system rather than reporting news.
+
+    Memoised: the answerer asks this of every candidate sentence of every question, the
+    same sentences come back question after question, and normalising is a third of the
+    time of an answer (measured: 0.44 of 1.34 s over the seed questions)."""
     return bool(_INJECTION.search(normalise(text)))
