@@ -78,7 +78,8 @@ class OpenAIBackend:
         self._llm = OpenAILike(  # type: ignore[call-arg]
             model=settings.model or "",
             api_base=settings.base_url,
-            api_key="held-by-client",  # never used: openai_client below carries the key
+            # Never used: openai_client below carries the key.
+            api_key="held-by-client",  # pragma: allowlist secret
             openai_client=self._client,
             reuse_client=True,
             # OpenAILike defaults to the legacy /completions endpoint and a prompt built

@@ -169,7 +169,7 @@ def test_maintainers_yaml_files_use_the_same_safe_loader(tmp_path: Path) -> None
 
 
 # -- links: never followed, each refused with its reason -----------------------------------
-CANARY = "DISCORD_TOKEN=canary-7f3e9b1c"
+CANARY = "DISCORD_TOKEN=canary-7f3e9b1c"  # pragma: allowlist secret (a test canary)
 ARTICLE = "---\ntitle: Quillwork AI recrute\n---\nMaëlle Ardent a rejoint Quillwork AI.\n"
 
 
