@@ -86,7 +86,7 @@ def flow_chart(summary: CompanySummary, path: Path, language: Language = "en") -
                     ha="left", va="center", color=INK, fontsize=8)
     ax.set_yticks(rows, labels=orgs, color=INK, fontsize=9)
     ax.axvline(0, color=INK, linewidth=0.8)
-    span = widest * 3.2
+    span = max(widest, 1) * 3.2  # no moves at all still gives the axis a width
     ax.set_xlim(-span, span)
     ax.set_xticks([])
     for spine in ax.spines.values():
