@@ -22,6 +22,7 @@ from support.llm_cases import (
     QUESTION,
     SECRET,
     SOURCES,
+    llm_settings,
     markers_consistent,
     source,
 )
@@ -63,19 +64,8 @@ def server() -> Iterator[LLMTestServer]:
 
 
 def make_settings(server: LLMTestServer, provider: str = "openai", **extra: Any) -> LLMSettings:
-    values: dict[str, Any] = {
-        "LLM_PROVIDER": provider,
-        "LLM_BASE_URL": server.openai_url if provider == "openai" else server.url,
-        "LLM_MODEL": "test-model",
-        "LLM_TIMEOUT_S": 2,
-        "LLM_MAX_RETRIES": 2,
-        "LLM_BACKOFF_BASE_S": 0.01,
-        "LLM_BACKOFF_MAX_S": 0.05,
-        "LLM_BREAKER_FAILURES": 3,
-        "LLM_BREAKER_COOLDOWN_S": 0.3,
-    }
-    values.update(extra)
-    return LLMSettings(_env_file=None, **values)  # type: ignore[call-arg]
+    url = server.openai_url if provider == "openai" else server.url
+    return llm_settings(url, provider, **extra)
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ import time
 from typing import Any
 
 import pytest
-from support.llm_cases import FALLBACK, QUESTION, SOURCES, markers_consistent
+from support.llm_cases import FALLBACK, QUESTION, SOURCES, llm_settings, markers_consistent
 
-from index.llm import LLMAnswerer, LLMSettings
+from index.llm import LLMAnswerer
 from index.llm.backends import FakeBackend, Scripted
 from index.llm.check import (
     FOREIGN_LINK,
@@ -30,19 +30,7 @@ def http(status: int) -> CallFailed:
 
 
 def fake_answerer(backend: FakeBackend, **extra: Any) -> LLMAnswerer:
-    values: dict[str, Any] = {
-        "LLM_PROVIDER": "openai",
-        "LLM_BASE_URL": "http://fake.invalid/v1",
-        "LLM_MODEL": "test-model",
-        "LLM_TIMEOUT_S": 2,
-        "LLM_MAX_RETRIES": 2,
-        "LLM_BACKOFF_BASE_S": 0.01,
-        "LLM_BACKOFF_MAX_S": 0.05,
-        "LLM_BREAKER_FAILURES": 3,
-        "LLM_BREAKER_COOLDOWN_S": 0.3,
-    }
-    values.update(extra)
-    settings = LLMSettings(_env_file=None, **values)  # type: ignore[call-arg]
+    settings = llm_settings("http://fake.invalid/v1", **extra)
     return LLMAnswerer(settings, backend=backend)
 
 

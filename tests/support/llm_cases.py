@@ -3,6 +3,9 @@ real-HTTP ones in tests/index/test_llm.py and the fake-backend ones in test_llm_
 
 from __future__ import annotations
 
+from typing import Any
+
+from index.llm import LLMSettings
 from index.llm.check import cited_numbers
 from index.types import Answer, Citation
 
@@ -41,3 +44,20 @@ FALLBACK = Answer(
 def markers_consistent(answer: Answer) -> bool:
     numbers = cited_numbers(answer.text)
     return numbers == list(range(1, len(answer.citations) + 1))
+
+
+def llm_settings(base_url: str, provider: str = "openai", **extra: Any) -> LLMSettings:
+    """Settings for a test backend: short timeouts and backoff, a breaker that opens fast."""
+    values: dict[str, Any] = {
+        "LLM_PROVIDER": provider,
+        "LLM_BASE_URL": base_url,
+        "LLM_MODEL": "test-model",
+        "LLM_TIMEOUT_S": 2,
+        "LLM_MAX_RETRIES": 2,
+        "LLM_BACKOFF_BASE_S": 0.01,
+        "LLM_BACKOFF_MAX_S": 0.05,
+        "LLM_BREAKER_FAILURES": 3,
+        "LLM_BREAKER_COOLDOWN_S": 0.3,
+    }
+    values.update(extra)
+    return LLMSettings(_env_file=None, **values)  # type: ignore[call-arg]
