@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 ARTICLE_SUFFIXES = (".md", ".markdown", ".txt")
 _ID = re.compile(r"^[\w.-]{1,120}$")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
-_KNOWN_KEYS = {"title", "outlet", "published", "url", "language"}
+# "date" is what most people write by hand; "published" wins when both are given.
+_DATE_KEYS = ("published", "date")
 MAX_FRONT_MATTER_CHARS = 64_000
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
@@ -300,21 +301,22 @@ def _text_field(meta: dict[str, object], key: str) -> str | None:
 
 
 def _date_field(meta: dict[str, object]) -> str | None:
-    value = meta.get("published")
-    if value is None:
+    key = next((k for k in _DATE_KEYS if meta.get(k) is not None), None)
+    if key is None:
         return None
+    value = meta[key]
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
     if not isinstance(value, str | int | float):
         # Never str() an arbitrary structure: a mapping or list is refused, not printed.
-        raise CorpusFileError("front matter 'published' must be a date (YYYY-MM-DD)")
+        raise CorpusFileError(f"front matter '{key}' must be a date (YYYY-MM-DD)")
     try:
         return dt.date.fromisoformat(str(value).strip()[:10]).isoformat()
     except ValueError:
         raise CorpusFileError(
-            f"front matter 'published' is not an ISO date (YYYY-MM-DD): {str(value)[:40]!r}"
+            f"front matter '{key}' is not an ISO date (YYYY-MM-DD): {str(value)[:40]!r}"
         ) from None
 
 

@@ -30,6 +30,18 @@ def test_markdown_front_matter_is_read(tmp_path: Path) -> None:
     assert article.body == "Joelle Pineau quitte FAIR."
 
 
+def test_date_is_read_as_published_and_published_wins(tmp_path: Path) -> None:
+    only_date = write(tmp_path, "d1.md", "---\ntitle: x\ndate: 2023-02-01\n---\nbody")
+    both = write(
+        tmp_path, "d2.md", "---\ntitle: x\ndate: 2023-02-01\npublished: 2024-05-17\n---\nbody"
+    )
+    assert read_article(only_date, LIMIT).published == "2023-02-01"
+    assert read_article(both, LIMIT).published == "2024-05-17"
+    bad = write(tmp_path, "d3.md", "---\ntitle: x\ndate: yesterday\n---\nbody")
+    with pytest.raises(CorpusFileError, match="'date' is not an ISO date"):
+        read_article(bad, LIMIT)
+
+
 def test_text_file_first_line_is_title(tmp_path: Path) -> None:
     article = read_article(write(tmp_path, "t.txt", "Le titre\nLe texte.\nSuite."), LIMIT)
     assert article.title == "Le titre"
